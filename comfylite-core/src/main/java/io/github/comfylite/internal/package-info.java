@@ -1,0 +1,5 @@
+/**
+ * Implementation details shared by ComfyLite's packages: JSON and YAML mappers, thread factories, backoff.
+ * <strong>Not API</strong>: anything here may change or disappear in any release.
+ */
+package io.github.comfylite.internal;
