@@ -1,0 +1,33 @@
+package io.github.comfylite.result;
+
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Receives the {@link Outcome} of each prompt it is attached to, exactly once per prompt.
+ *
+ * <p>ComfyLite calls {@link #deliver} on its {@code comfylite-callbacks} executor, never on the socket or event-loop
+ * thread. An implementation must return quickly (hand slow work, such as HTTP delivery, to its own threads) and
+ * should not throw: an exception is logged at WARNING and never affects another sink or the prompt.
+ */
+@FunctionalInterface
+public interface ResultSink {
+
+  /**
+   * Receives the outcome of one prompt.
+   *
+   * @param outcome how the prompt ended
+   */
+  void deliver(Outcome outcome);
+
+  /**
+   * A sink that passes each outcome to {@code consumer}.
+   *
+   * @param consumer called once per prompt on ComfyLite's callback executor
+   * @return the sink
+   */
+  static ResultSink callback(Consumer<? super Outcome> consumer) {
+    Objects.requireNonNull(consumer, "consumer");
+    return consumer::accept;
+  }
+}
