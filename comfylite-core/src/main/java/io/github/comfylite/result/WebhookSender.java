@@ -436,10 +436,6 @@ public final class WebhookSender implements AutoCloseable {
       }
       DeliveryReport report = new DeliveryReport(id, promptId, url, delivered, attempts.get(), status,
           Optional.ofNullable(failure), Duration.ofNanos(System.nanoTime() - startNanos));
-      inFlight.remove(this);
-      synchronized (idle) {
-        idle.notifyAll();
-      }
       if (delivered) {
         LOG.log(Level.DEBUG, () -> "Webhook " + id + " of prompt " + promptId + " delivered: " + report);
       }
@@ -453,6 +449,11 @@ public final class WebhookSender implements AutoCloseable {
         LOG.log(Level.WARNING, "WebhookListener threw", e);
       }
       future.complete(report);
+      // Only now is it idle: awaitIdle() and close() promise that every report is out when they return.
+      inFlight.remove(this);
+      synchronized (idle) {
+        idle.notifyAll();
+      }
       return true;
     }
 
