@@ -226,6 +226,7 @@ class WebhookSenderTest {
     assertThat(report.failure()).hasValue("HTTP 400");
     assertThat(server.getRequestCount()).isEqualTo(1);
     assertThat(nextEvent()).isEqualTo("gave up 1");
+    assertThat(sender.awaitIdle(WAIT)).isTrue();
     assertThat(sender.pending()).isZero();
   }
 
