@@ -1,5 +1,6 @@
 package io.github.comfylite.result;
 
+import java.net.URI;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -29,5 +30,19 @@ public interface ResultSink {
   static ResultSink callback(Consumer<? super Outcome> consumer) {
     Objects.requireNonNull(consumer, "consumer");
     return consumer::accept;
+  }
+
+  /**
+   * A sink that POSTs each outcome to {@code url} through a process-wide {@link WebhookSender} with the default
+   * settings (no signing; 8 attempts within 10 minutes). Its daemon threads are created on first use and a JVM
+   * shutdown hook gives pending deliveries the default grace to finish. For signing, other retry limits or a shared
+   * {@code OkHttpClient}, build a {@link WebhookSender} and use {@link WebhookSender#sink(URI)}.
+   *
+   * @param url an absolute {@code http} or {@code https} URL
+   * @return the sink; its {@code deliver} returns at once and never throws
+   * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL
+   */
+  static WebhookSink webhook(URI url) {
+    return WebhookSender.defaultSender().sink(url);
   }
 }
