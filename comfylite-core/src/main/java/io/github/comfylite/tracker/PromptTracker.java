@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.comfylite.client.ComfyClient;
 import io.github.comfylite.client.ComfyEvent;
 import io.github.comfylite.client.ComfyEventListener;
+import io.github.comfylite.client.ConnectionState;
 import io.github.comfylite.client.HistoryEntry;
 import io.github.comfylite.client.QueueSnapshot;
 import io.github.comfylite.client.SubmitResult;
@@ -150,13 +151,28 @@ public final class PromptTracker implements AutoCloseable {
    */
   public void start(Duration wait) {
     client.connect(new Listener());
-    try {
-      firstAttempt.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.log(Level.DEBUG, () -> "first connection attempt still pending after " + wait);
+    long deadline = System.nanoTime() + wait.toNanos();
+    // The client reports a successful open (onConnected) but not a failed first attempt: watch its state for that.
+    while (System.nanoTime() < deadline) {
+      try {
+        firstAttempt.get(10, TimeUnit.MILLISECONDS);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        if (client.connectionState() == ConnectionState.DISCONNECTED) {
+          LOG.log(Level.INFO, () -> "ComfyUI at " + client.baseUrl() + " is not reachable yet; reconnecting in the"
+              + " background");
+          return;
+        }
+      }
     }
+  }
+
+  /** The state of the socket to ComfyUI. */
+  public ConnectionState connectionState() {
+    return client.connectionState();
   }
 
   /** Whether the WebSocket is connected right now. */
@@ -787,7 +803,7 @@ public final class PromptTracker implements AutoCloseable {
   }
 
   private static boolean isError(HistoryEntry entry) {
-    return "error".equals(entry.statusStr());
+    return entry.statusStr().filter("error"::equals).isPresent();
   }
 
   private void collectFailed(TrackedPrompt p, HistoryEntry prefetched, ComfyIoException e) {
@@ -882,8 +898,7 @@ public final class PromptTracker implements AutoCloseable {
     if (!isError(entry)) {
       return Optional.empty();
     }
-    JsonNode messages = entry.raw().path("status").path("messages");
-    for (JsonNode message : messages) {
+    for (JsonNode message : entry.messages()) {
       String type = message.path(0).asText("");
       JsonNode data = message.path(1);
       if (type.equals("execution_error")) {
@@ -1250,7 +1265,7 @@ public final class PromptTracker implements AutoCloseable {
   }
 
   private static boolean isRunning(QueueSnapshot queue, String id) {
-    return queue.running().contains(id);
+    return queue.isRunning(id);
   }
 
   /** Configures a {@link PromptTracker}. */
