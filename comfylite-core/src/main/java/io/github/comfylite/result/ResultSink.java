@@ -2,6 +2,7 @@ package io.github.comfylite.result;
 
 import java.net.URI;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +31,21 @@ public interface ResultSink {
   static ResultSink callback(Consumer<? super Outcome> consumer) {
     Objects.requireNonNull(consumer, "consumer");
     return consumer::accept;
+  }
+
+  /**
+   * A sink that hands each outcome to {@code consumer} on {@code executor}, for consumers that are slow or must run
+   * on a thread of their own (a UI thread, a bounded pool). {@code deliver} returns at once and never throws: an
+   * exception from the consumer, or the executor refusing the task, is logged at WARNING with the prompt id.
+   *
+   * @param consumer called once per prompt on {@code executor}
+   * @param executor runs the consumer; borrowed, never shut down by ComfyLite
+   * @return the sink
+   */
+  static ResultSink callback(Consumer<? super Outcome> consumer, Executor executor) {
+    Objects.requireNonNull(consumer, "consumer");
+    Objects.requireNonNull(executor, "executor");
+    return new ExecutorCallbackSink(consumer, executor);
   }
 
   /**

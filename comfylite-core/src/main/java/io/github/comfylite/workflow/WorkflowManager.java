@@ -360,7 +360,7 @@ public final class WorkflowManager {
         if (problem == null) {
           found.add(name);
         } else if (Files.isRegularFile(file)) {
-          bad.put(name, new WorkflowException(name, file, null, file + ": cannot be used: " + problem
+          bad.putIfAbsent(name, new WorkflowException(name, file, null, file + ": cannot be used: " + problem
               + "; rename the file"));
         }
       }
