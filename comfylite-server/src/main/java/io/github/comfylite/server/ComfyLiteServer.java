@@ -189,6 +189,9 @@ public final class ComfyLiteServer implements AutoCloseable {
             .comfyUrl(comfyUrl)
             .workflowDirectories(dirs[0], dirs[1])
             .promptTimeout(cfg.promptTimeout())
+            // GET /prompts/{id} reads finished prompts from the server's own store; the facade keeps a few more only
+            // to cover the moment between a prompt finishing and that store hearing of it.
+            .retainFinished(64, 64L << 20)
             .build();
         owned.addFirst(facade);
         String comfyAddress = comfyUrl.toString();
