@@ -254,7 +254,8 @@ public final class WorkflowManager {
    *
    * @param name the workflow's name
    * @param params parameter values: {@code String}, {@code Integer}, {@code Long}, {@code BigInteger},
-   *     {@code Double}, {@code BigDecimal}, {@code Boolean} or {@link ImageInput}, by parameter name
+   *     {@code Double}, {@code BigDecimal}, {@code Boolean} or {@link ImageInput}, by parameter name; scalar Jackson
+   *     {@code JsonNode}s from a parsed request are accepted too (JSON null means absent)
    * @throws WorkflowException if the workflow cannot be used (see {@link #workflow(String)}), a parameter is unknown or
    *     required and missing, or a value has the wrong type or is out of range
    */

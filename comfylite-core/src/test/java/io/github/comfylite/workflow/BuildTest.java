@@ -311,6 +311,24 @@ class BuildTest {
   }
 
   @Test
+  void acceptsValuesFromAParsedJsonRequest() throws IOException {
+    JsonNode request = Json.JSON.readTree("{\"prompt\": \"from json\", \"seed\": 18446744073709551615, "
+        + "\"width\": 640, \"cfg\": 6.5, \"add_noise\": true, \"height\": null}");
+    Map<String, Object> params = new HashMap<>();
+    request.fields().forEachRemaining(field -> params.put(field.getKey(), field.getValue()));
+
+    BuiltWorkflow built = manager.build("example", params);
+
+    assertThat(input(built, "6", "text").textValue()).isEqualTo("from json");
+    assertThat(input(built, "3", "seed").bigIntegerValue()).isEqualTo(new BigInteger("18446744073709551615"));
+    assertThat(input(built, "5", "width").intValue()).isEqualTo(640);
+    assertThat(input(built, "5", "height").intValue()).isEqualTo(512);
+    assertThat(input(built, "3", "cfg").doubleValue()).isEqualTo(6.5);
+    assertThat(rejection(Map.of("width", Json.JSON.createArrayNode().add(1))))
+        .contains("must be a whole number, got a list");
+  }
+
+  @Test
   void eachBuildIsIndependent() {
     BuiltWorkflow first = build(Map.of("width", 640));
     BuiltWorkflow second = build(Map.of("width", 1024));

@@ -70,6 +70,17 @@ class MappingFileTest {
   }
 
   @Test
+  void unquotedNodeIdsAndFractionalTemplateValuesWork() {
+    Workflow workflow = new Workspace(root).template("w", Workspace.fixture("test-workflow.json"))
+        .config("w", "node_mappings:\n  denoise:\n    node_id: 12\n    property: denoise\n").manager().workflow("w");
+
+    ParameterSpec denoise = workflow.parameter("denoise").orElseThrow();
+    assertThat(denoise.targets()).containsExactly(new NodeTarget("12", "denoise"));
+    assertThat(denoise.type()).isEqualTo(ParameterType.NUMBER);
+    assertThat(denoise.defaultValue()).contains(0.5);
+  }
+
+  @Test
   void parameterWithoutDefaultReportsTheTemplatesValueAsDefault() {
     Workflow workflow = load("mapping-valid.yaml");
 
