@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ComfyLiteServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ComfyLiteServer.class.getName());
   /** How long {@link #close()} lets requests in progress finish. */
-  private static final int STOP_GRACE_SECONDS = 1;
+  private static final long STOP_GRACE_MILLIS = 2000;
 
   private final HttpServer http;
   private final ThreadPoolExecutor executor;
@@ -105,7 +105,7 @@ public final class ComfyLiteServer implements AutoCloseable {
   }
 
   /**
-   * Stops the server: stops accepting connections, lets requests in progress finish for up to a second, then closes
+   * Stops the server: stops accepting connections, lets requests in progress finish for up to two seconds, then closes
    * what the server owns: the facade (pending prompts end as cancelled and their webhooks are still sent), the
    * webhook sender (which waits a bounded time for deliveries) and the demo's fake ComfyUI. Safe to call more than
    * once; never throws.
@@ -115,12 +115,20 @@ public final class ComfyLiteServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    http.stop(STOP_GRACE_SECONDS);
+    try {
+      // HttpServer.stop(n) on Java 17 always waits the full n seconds; wait for our own requests instead.
+      if (!router.stopAndAwaitIdle(STOP_GRACE_MILLIS)) {
+        LOG.log(Level.WARNING, "requests still in progress after " + STOP_GRACE_MILLIS + " ms; closing anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    http.stop(0);
     executor.shutdown();
     monitor.shutdownNow();
     closeAll(owned);
     try {
-      executor.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+      executor.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -170,6 +178,20 @@ public final class ComfyLiteServer implements AutoCloseable {
       Deque<AutoCloseable> owned = new ArrayDeque<>();
       ThreadPoolExecutor executor = null;
       ScheduledExecutorService monitor = null;
+      InetSocketAddress address = cfg.listenHost()
+          .map(host -> new InetSocketAddress(host, cfg.listenPort()))
+          .orElseGet(() -> new InetSocketAddress(cfg.listenPort()));
+      if (address.isUnresolved()) {
+        throw new IOException("COMFYLITE_ADDRESS: cannot resolve host '" + address.getHostString() + "'");
+      }
+      // Bind first: a port in use fails at once, before anything else is created.
+      HttpServer http;
+      try {
+        http = HttpServer.create(address, 128);
+      } catch (IOException e) {
+        throw new IOException("cannot listen on " + describe(address, cfg.listenPort()) + " (COMFYLITE_ADDRESS): "
+            + e.getMessage(), e);
+      }
       try {
         URI comfyUrl;
         boolean demo = cfg.demo();
@@ -199,13 +221,6 @@ public final class ComfyLiteServer implements AutoCloseable {
         Handlers.State state = new Handlers.State(cfg, facade, webhooks, comfyAddress, demo);
         Router router = new Router(Handlers.routes(state), cfg.apiKey(), cfg.maxBodyBytes());
         executor = httpExecutor(cfg.threads());
-        InetSocketAddress address = cfg.listenHost()
-            .map(host -> new InetSocketAddress(host, cfg.listenPort()))
-            .orElseGet(() -> new InetSocketAddress(cfg.listenPort()));
-        if (address.isUnresolved()) {
-          throw new IOException("COMFYLITE_ADDRESS: cannot resolve host '" + address.getHostString() + "'");
-        }
-        HttpServer http = HttpServer.create(address, 128);
         http.createContext("/", router);
         http.setExecutor(executor);
         monitor = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("comfylite-server-monitor"));
@@ -218,6 +233,7 @@ public final class ComfyLiteServer implements AutoCloseable {
             + (cfg.apiKey().isPresent() ? "; bearer-token auth on" : "; no auth (set COMFYLITE_API_KEY)"));
         return server;
       } catch (IOException | RuntimeException | Error e) {
+        http.stop(0);
         if (executor != null) {
           executor.shutdownNow();
         }

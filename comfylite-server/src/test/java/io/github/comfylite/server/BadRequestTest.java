@@ -120,7 +120,7 @@ class BadRequestTest {
     c.add(gen("null workflow", "{\"prompt\":\"a\",\"workflow\":null}", 400, "workflow must be a string, got null"));
     // params
     c.add(gen("params as string", "{\"prompt\":\"a\",\"params\":\"x\"}", 400, "params must be a JSON object"));
-    c.add(gen("params as array", "{\"prompt\":\"a\",\"params\":[]}", 400, "params must be a JSON object, got an array"));
+    c.add(gen("params as array", "{\"prompt\":\"a\",\"params\":[]}", 400, "params must be a JSON object of parameter values, got an array"));
     c.add(gen("unknown param", "{\"prompt\":\"a\",\"params\":{\"nope\":1}}", 400, "has no parameter 'nope'"));
     c.add(gen("misspelt param", "{\"prompt\":\"a\",\"params\":{\"stepz\":20}}", 400, "steps"));
     c.add(gen("null param", "{\"prompt\":\"a\",\"params\":{\"steps\":null}}", 400,
@@ -172,7 +172,7 @@ class BadRequestTest {
     c.add(new Case("unknown prompt", "GET", "/prompts/does-not-exist", null, null, 404, "unknown prompt 'does-not-exist'"));
     c.add(new Case("cancel unknown prompt", "DELETE", "/prompts/does-not-exist", null, null, 404, "unknown prompt"));
     c.add(new Case("empty prompt id", "GET", "/prompts/", null, null, 404, "no route"));
-    c.add(new Case("bad percent-encoding", "GET", "/workflows/%zz", null, null, 400, "malformed percent-encoding"));
+    c.add(new Case("invalid UTF-8 in path", "GET", "/workflows/%FF", null, null, 400, "invalid workflow name"));
     c.add(new Case("encoded traversal", "GET", "/workflows/..%2F..%2Fetc%2Fpasswd", null, null, 400,
         "invalid workflow name"));
     return c.stream();

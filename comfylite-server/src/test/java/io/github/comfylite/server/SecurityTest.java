@@ -39,12 +39,12 @@ class SecurityTest {
 
   @Test
   void webhookHostsAreLimitedToTheAllowList() throws Exception {
-    try (Harness h = Harness.start(Map.of("COMFYLITE_WEBHOOK_ALLOWED_HOSTS", "hooks.example.com, 127.0.0.1"))) {
+    try (Harness h = Harness.start(Map.of("COMFYLITE_WEBHOOK_ALLOWED_HOSTS", "hooks.example.com, localhost"))) {
       Harness.Reply denied = h.post("/generate",
           "{\"prompt\":\"a\",\"webhook_url\":\"http://169.254.169.254/latest/meta-data\"}");
       assertThat(denied.status()).isEqualTo(400);
       assertThat(denied.error()).isEqualTo("webhook_url host '169.254.169.254' is not allowed; allowed hosts: "
-          + "hooks.example.com, 127.0.0.1 (COMFYLITE_WEBHOOK_ALLOWED_HOSTS)");
+          + "hooks.example.com, localhost (COMFYLITE_WEBHOOK_ALLOWED_HOSTS)");
       assertThat(h.fake.receivedPrompts()).isEmpty();
 
       Harness.Reply allowed = h.post("/generate", "{\"prompt\":\"a\",\"webhook_url\":\"" + h.webhookUrl() + "\"}");
