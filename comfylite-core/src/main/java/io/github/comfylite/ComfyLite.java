@@ -1,7 +1,18 @@
 package io.github.comfylite;
 
+import io.github.comfylite.client.ComfyClient;
+import io.github.comfylite.client.ConnectionState;
+import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.result.GenerationResult;
+import io.github.comfylite.result.Outcome;
 import io.github.comfylite.result.ResultSink;
+import io.github.comfylite.result.WebhookSender;
+import io.github.comfylite.tracker.PromptObserver;
+import io.github.comfylite.tracker.PromptSnapshot;
+import io.github.comfylite.tracker.PromptTracker;
+import io.github.comfylite.tracker.Submission;
+import io.github.comfylite.workflow.BuiltWorkflow;
+import io.github.comfylite.workflow.WorkflowManager;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,9 +20,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.OkHttpClient;
 
 /**
@@ -33,9 +50,48 @@ import okhttp3.OkHttpClient;
  * OkHttp's socket reader thread. Instances are thread-safe.
  */
 public final class ComfyLite implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ComfyLite.class.getName());
+  private static final Duration FIRST_CONNECT_WAIT = Duration.ofSeconds(3);
 
-  private ComfyLite(Builder builder) {
-    throw new UnsupportedOperationException("the prompt tracker behind ComfyLite is not merged yet");
+  private final URI comfyUrl;
+  private final WorkflowManager workflows;
+  private final Duration promptTimeout;
+  private final ComfyLiteListener listener;
+  private final List<ResultSink> sinks;
+  private final ExecutorService ownCallbacks;
+  private final WebhookSender borrowedSender;
+  private final ComfyClient client;
+  private final PromptTracker tracker;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private WebhookSender ownSender;
+
+  private ComfyLite(Builder b) {
+    this.comfyUrl = b.comfyUrl;
+    this.workflows = b.workflowManager != null ? b.workflowManager
+        : WorkflowManager.create(b.templatesDir, b.configsDir);
+    this.promptTimeout = b.promptTimeout;
+    this.listener = b.listener;
+    this.sinks = List.copyOf(b.sinks);
+    this.borrowedSender = b.webhookSender;
+    Executor callbacks = b.callbackExecutor;
+    if (callbacks == null) {
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(b.callbackThreads, b.callbackThreads, 30, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), new NamedThreadFactory("comfylite-callbacks"));
+      pool.allowCoreThreadTimeOut(true);
+      this.ownCallbacks = pool;
+      callbacks = pool;
+    } else {
+      this.ownCallbacks = null;
+    }
+    ComfyClient.Builder clientBuilder = ComfyClient.builder().baseUrl(comfyUrl).clientId(b.clientId);
+    if (b.okHttpClient != null) {
+      clientBuilder.okHttpClient(b.okHttpClient);
+    }
+    this.client = clientBuilder.build();
+    this.tracker = PromptTracker.builder(client, b.clientId, callbacks)
+        .retainFinished(b.retainCount, b.retainBytes)
+        .build();
+    tracker.start(FIRST_CONNECT_WAIT);
   }
 
   /** Starts configuring an instance. */
@@ -58,7 +114,25 @@ public final class ComfyLite implements AutoCloseable {
    * @throws IllegalStateException if this instance is closed
    */
   public PromptHandle submit(GenerationRequest request) {
-    throw new UnsupportedOperationException();
+    Objects.requireNonNull(request, "request");
+    if (closed.get()) {
+      throw new IllegalStateException("ComfyLite is closed");
+    }
+    BuiltWorkflow built = workflows.build(request.workflow(), request.params());
+    String promptId = UUID.randomUUID().toString();
+    PromptHandle handle = new PromptHandle(promptId, built.workflow(), this::cancel);
+    List<ResultSink> all = new ArrayList<>(1 + sinks.size() + request.sinks().size());
+    all.add(handle::complete);
+    all.addAll(sinks);
+    all.addAll(request.sinks());
+    Submission submission = tracker.submit(promptId, built, all, observer(request.listener()),
+        request.timeout().orElse(promptTimeout));
+    if (!submission.promptId().equals(promptId)) {
+      handle.rekey(submission.promptId());
+    }
+    // Rejected or unreachable: complete the handle now, so the caller sees the outcome as soon as submit returns.
+    submission.failure().ifPresent(handle::complete);
+    return handle;
   }
 
   /**
@@ -76,44 +150,125 @@ public final class ComfyLite implements AutoCloseable {
 
   /**
    * Cancels a prompt of this instance: removes it from ComfyUI's queue if it is pending, or interrupts it if it is
-   * running (only that prompt, never another client's). Its outcome becomes {@code Failed(CANCELLED)}.
+   * running (only that prompt, never another client's). Its outcome becomes {@code Failed(CANCELLED)}: at once for a
+   * pending prompt, when ComfyUI reports the interrupted run ended for a running one.
    *
    * @param promptId the prompt's id
    * @return {@code true} if the prompt was in flight and will end as cancelled; {@code false} if it is unknown or
    *     has already ended
    */
   public boolean cancel(String promptId) {
-    throw new UnsupportedOperationException();
+    Objects.requireNonNull(promptId, "promptId");
+    return tracker.cancel(promptId);
   }
 
   /**
-   * The status of a prompt submitted through this instance: in flight, or among the most recently finished ones.
+   * The status of a prompt submitted through this instance: in flight, or among the most recently finished ones
+   * (see {@link Builder#retainFinished}).
    *
    * @param promptId the prompt's id
    * @return its status, or empty if it is unknown or finished too long ago
    */
   public Optional<PromptStatus> status(String promptId) {
-    throw new UnsupportedOperationException();
+    Objects.requireNonNull(promptId, "promptId");
+    return tracker.snapshot(promptId).map(ComfyLite::toStatus);
   }
 
-  /** The number of accepted prompts that have not ended yet. */
+  private static PromptStatus toStatus(PromptSnapshot s) {
+    PromptStatus.State state = switch (s.phase()) {
+      case QUEUED -> PromptStatus.State.QUEUED;
+      case RUNNING -> PromptStatus.State.RUNNING;
+      case FINISHED -> s.outcome().map(Outcome::isSucceeded).orElse(false)
+          ? PromptStatus.State.SUCCEEDED : PromptStatus.State.FAILED;
+    };
+    Optional<Progress> progress = state == PromptStatus.State.RUNNING
+        ? s.nodeId().map(node -> new Progress(node, s.value(), s.max(), s.nodesDone(), s.nodesTotal()))
+        : Optional.empty();
+    return new PromptStatus(s.promptId(), s.workflow(), state, OptionalInt.empty(), progress, s.outcome());
+  }
+
+  /** The workflows this instance builds requests from. */
+  public WorkflowManager workflows() {
+    return workflows;
+  }
+
+  /** The number of accepted prompts that have not ended yet (for back-pressure). */
   public int inFlight() {
-    throw new UnsupportedOperationException();
+    return tracker.inFlight();
   }
 
-  /** A sink that POSTs outcomes to {@code url} through this instance's webhook sender. */
+  /**
+   * The state of the WebSocket to ComfyUI ({@code CONNECTED} when events flow). While it is not connected, ComfyLite
+   * keeps reconnecting in the background and prompts in flight keep waiting (only their timeout ends them).
+   */
+  public ConnectionState connectionState() {
+    return tracker.connectionState();
+  }
+
+  /**
+   * A sink that POSTs outcomes to {@code url} through this instance's webhook sender: the one given to
+   * {@link Builder#webhookSender}, or one this instance creates on first use and closes in {@link #close()}.
+   *
+   * @param url an absolute http or https URL
+   * @return the sink
+   * @throws IllegalArgumentException if the URL is not an absolute http(s) URL
+   * @throws IllegalStateException if this instance is closed
+   */
   public ResultSink webhookSink(URI url) {
-    throw new UnsupportedOperationException();
+    Objects.requireNonNull(url, "url");
+    return webhookSender().sink(url);
+  }
+
+  private synchronized WebhookSender webhookSender() {
+    if (borrowedSender != null) {
+      return borrowedSender;
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("ComfyLite is closed");
+    }
+    if (ownSender == null) {
+      ownSender = WebhookSender.builder().build();
+    }
+    return ownSender;
   }
 
   /**
    * Shuts down: refuses new work, ends every pending prompt with {@code Failed(CANCELLED, "ComfyLite was closed")} on
-   * every sink, waits a bounded time for those deliveries (and webhook deliveries of its own sender), closes the
-   * WebSocket, and stops its own threads. Borrowed clients and executors are not shut down. Safe to call more than
-   * once; never throws.
+   * every sink (and asks ComfyUI, briefly, to drop them), waits a bounded time for those deliveries and for the
+   * webhook deliveries of its own sender, closes the WebSocket, and stops its own threads. Borrowed clients, senders
+   * and executors are not shut down. Safe to call more than once; never throws.
    */
   @Override
-  public void close() {}
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    tracker.close();
+    WebhookSender sender;
+    synchronized (this) {
+      sender = ownSender;
+    }
+    if (sender != null) {
+      sender.close();
+    }
+    if (ownCallbacks != null) {
+      ownCallbacks.shutdown();
+    }
+    LOG.log(System.Logger.Level.DEBUG, () -> "ComfyLite for " + comfyUrl + " closed");
+  }
+
+  private PromptObserver observer(ComfyLiteListener perRequest) {
+    if (listener == ComfyLiteListener.NONE && perRequest == ComfyLiteListener.NONE) {
+      return PromptObserver.NONE;
+    }
+    if (perRequest == ComfyLiteListener.NONE) {
+      return new ListenerObserver(List.of(listener));
+    }
+    if (listener == ComfyLiteListener.NONE) {
+      return new ListenerObserver(List.of(perRequest));
+    }
+    return new ListenerObserver(List.of(listener, perRequest));
+  }
 
   /**
    * Configures a {@link ComfyLite}. Not thread-safe.
@@ -128,8 +283,56 @@ public final class ComfyLite implements AutoCloseable {
     private final List<ResultSink> sinks = new ArrayList<>();
     private Executor callbackExecutor;
     private String clientId;
+    private WorkflowManager workflowManager;
+    private WebhookSender webhookSender;
+    private int callbackThreads = 4;
+    private int retainCount = 64;
+    private long retainBytes = 256L << 20;
 
     private Builder() {}
+
+    /**
+     * Uses this workflow manager instead of loading {@link #workflowDirectories}. Borrowed.
+     *
+     * @param manager the manager
+     * @return this builder
+     */
+    public Builder workflowManager(WorkflowManager manager) {
+      this.workflowManager = Objects.requireNonNull(manager, "manager");
+      return this;
+    }
+
+    /**
+     * Sets the webhook sender {@link ComfyLite#webhookSink} uses. Borrowed: not closed by {@link ComfyLite#close()}.
+     * Defaults to a sender with default settings that this instance creates on first use and closes.
+     *
+     * @param sender the sender
+     * @return this builder
+     */
+    public Builder webhookSender(WebhookSender sender) {
+      this.webhookSender = Objects.requireNonNull(sender, "sender");
+      return this;
+    }
+
+    /**
+     * Sets how many finished prompts {@link ComfyLite#status} still reports, and the most image bytes their results
+     * may hold together; the oldest are forgotten first (the newest is always kept). Defaults to 64 prompts and
+     * 256 MiB. {@code 0} keeps none.
+     *
+     * @param count at least 0
+     * @param maxImageBytes at least 0
+     * @return this builder
+     * @throws IllegalArgumentException if a value is negative
+     */
+    public Builder retainFinished(int count, long maxImageBytes) {
+      if (count < 0 || maxImageBytes < 0) {
+        throw new IllegalArgumentException("retainFinished needs count >= 0 and maxImageBytes >= 0, was " + count
+            + ", " + maxImageBytes);
+      }
+      this.retainCount = count;
+      this.retainBytes = maxImageBytes;
+      return this;
+    }
 
     /**
      * Sets ComfyUI's base URL. Defaults to {@code http://127.0.0.1:8000} (ComfyUI Desktop's port).

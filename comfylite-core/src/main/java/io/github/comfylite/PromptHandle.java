@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  * so stages chained on them may block briefly, but should not block for long.
  */
 public final class PromptHandle {
-  private final String promptId;
+  private volatile String promptId;
   private final String workflow;
   private final Predicate<String> canceller;
   private final ResultFuture result;
@@ -63,6 +63,11 @@ public final class PromptHandle {
    */
   public boolean cancel() {
     return canceller.test(promptId);
+  }
+
+  /** Adopts the id the server gave the prompt (servers that ignore client ids); before the handle is returned. */
+  void rekey(String serverPromptId) {
+    this.promptId = Objects.requireNonNull(serverPromptId, "serverPromptId");
   }
 
   /** Completes both futures with {@code o}; later calls do nothing. Called on the callback executor. */
