@@ -3,9 +3,7 @@ package io.github.comfylite.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class FakeComfyUiExtensionTest {
@@ -26,14 +24,5 @@ class FakeComfyUiExtensionTest {
     @Test
     void fakeOutsideATestFails() {
         assertThatThrownBy(() -> FakeComfyUiExtension.create().fake()).isInstanceOf(IllegalStateException.class);
-    }
-
-    @Nested
-    @ExtendWith(FakeComfyUiExtension.class)
-    class WithExtendWith {
-        @Test
-        void injectsAStartedFakeWithDefaults(FakeComfyUi fake) {
-            assertThat(FakeClient.get(fake.url(), "features").code()).isEqualTo(200);
-        }
     }
 }
