@@ -187,6 +187,20 @@ class AllExamplesTest {
   }
 
   @Test
+  void embeddedServerExampleServesGenerateAndReportsTheFinishedPrompt() throws Exception {
+    List<String> lines = run(EmbeddedServerExample::run, env());
+
+    assertThat(lines.get(0)).matches("server listening on http://127\\.0\\.0\\.1:\\d+/");
+    assertThat(lines.get(0)).doesNotEndWith(":8083/");
+    String promptId = fake.receivedPrompts().get(0).promptId();
+    assertThat(lines.get(1)).startsWith("POST /generate -> 200 {\"prompt_id\":\"" + promptId + "\"");
+    assertThat(lines.get(2)).isEqualTo("prompt " + promptId + ": succeeded with 1 image(s) [\"image/png\"]");
+    JsonNode image = fake.receivedPrompts().get(0).graph().path("1").path("inputs");
+    assertThat(image.path("color").asInt()).isEqualTo(16711680);
+    assertThat(image.path("width").asInt()).isEqualTo(64);
+  }
+
+  @Test
   void mainListsOnlyRunnableExamples() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
@@ -199,7 +213,7 @@ class AllExamplesTest {
         .collect(Collectors.toList());
 
     assertThat(names).contains("QuickStartExample", "AsyncExample", "ProgressExample", "WebhookExample",
-        "CustomWorkflowExample", "CancellationExample");
+        "CustomWorkflowExample", "CancellationExample", "EmbeddedServerExample");
     for (String name : names) {
       Class<?> example = Class.forName(Main.class.getPackageName() + "." + name);
       Method main = example.getMethod("main", String[].class);
