@@ -2,7 +2,6 @@ package io.github.comfylite.server;
 
 import com.sun.net.httpserver.HttpServer;
 import io.github.comfylite.ComfyLite;
-import io.github.comfylite.client.ConnectionState;
 import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.result.WebhookSender;
 import io.github.comfylite.testkit.FakeComfyUi;
@@ -20,12 +19,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionHandler;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The ComfyLite HTTP server: the original program's {@code POST /generate} and webhooks, plus workflow discovery,
@@ -44,8 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Threads (all daemon except the JDK's own {@code HTTP-Dispatcher}, which keeps a standalone server's JVM
  * alive): {@code comfylite-http-N}, a fixed pool of {@link ServerConfig#threads()} serving requests, whose queue is
- * bounded (when it is full the dispatcher waits, so load turns into TCP backpressure rather than memory); and
- * {@code comfylite-server-monitor}, which logs when the connection to ComfyUI comes and goes.
+ * bounded (when it is full the dispatcher waits, so load turns into TCP backpressure rather than memory). The facade
+ * logs when the connection to ComfyUI comes and goes; {@code GET /ready} reports it.
  */
 public final class ComfyLiteServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ComfyLiteServer.class.getName());
@@ -54,18 +50,16 @@ public final class ComfyLiteServer implements AutoCloseable {
 
   private final HttpServer http;
   private final ThreadPoolExecutor executor;
-  private final ScheduledExecutorService monitor;
-  private final Handlers.State state;
+  private final ServerState state;
   private final Router router;
   /** What this server created and must close, in closing order. */
   private final Deque<AutoCloseable> owned;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private ComfyLiteServer(HttpServer http, ThreadPoolExecutor executor, ScheduledExecutorService monitor,
-      Handlers.State state, Router router, Deque<AutoCloseable> owned) {
+  private ComfyLiteServer(HttpServer http, ThreadPoolExecutor executor, ServerState state, Router router,
+      Deque<AutoCloseable> owned) {
     this.http = http;
     this.executor = executor;
-    this.monitor = monitor;
     this.state = state;
     this.router = router;
     this.owned = owned;
@@ -125,7 +119,6 @@ public final class ComfyLiteServer implements AutoCloseable {
     }
     http.stop(0);
     executor.shutdown();
-    monitor.shutdownNow();
     closeAll(owned);
     try {
       executor.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
@@ -177,7 +170,6 @@ public final class ComfyLiteServer implements AutoCloseable {
       // the facade first (its last outcomes still go to the webhook sender), then the sender, then the demo's fake.
       Deque<AutoCloseable> owned = new ArrayDeque<>();
       ThreadPoolExecutor executor = null;
-      ScheduledExecutorService monitor = null;
       InetSocketAddress address = cfg.listenHost()
           .map(host -> new InetSocketAddress(host, cfg.listenPort()))
           .orElseGet(() -> new InetSocketAddress(cfg.listenPort()));
@@ -218,15 +210,13 @@ public final class ComfyLiteServer implements AutoCloseable {
         owned.addFirst(facade);
         String comfyAddress = comfyUrl.toString();
 
-        Handlers.State state = new Handlers.State(cfg, facade, webhooks, comfyAddress, demo);
-        Router router = new Router(Handlers.routes(state), cfg.apiKey(), cfg.maxBodyBytes());
+        ServerState state = new ServerState(cfg, facade, webhooks, comfyAddress, demo);
+        Router router = new Router(ApiRoutes.of(state), cfg.apiKey(), cfg.maxBodyBytes());
         executor = httpExecutor(cfg.threads());
         http.createContext("/", router);
         http.setExecutor(executor);
-        monitor = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("comfylite-server-monitor"));
-        ComfyLiteServer server = new ComfyLiteServer(http, executor, monitor, state, router, owned);
+        ComfyLiteServer server = new ComfyLiteServer(http, executor, state, router, owned);
         http.start();
-        server.startMonitor();
         LOG.log(Level.INFO, () -> "ComfyLite server listening on " + describe(address, server.port())
             + (state.demo ? " in DEMO MODE: serving from an embedded fake ComfyUI at " + comfyAddress
                 + " — images are synthetic" : ", ComfyUI at " + comfyAddress)
@@ -237,38 +227,10 @@ public final class ComfyLiteServer implements AutoCloseable {
         if (executor != null) {
           executor.shutdownNow();
         }
-        if (monitor != null) {
-          monitor.shutdownNow();
-        }
         closeAll(owned);
         throw e;
       }
     }
-  }
-
-  private void startMonitor() {
-    // The facade reconnects by itself; this only tells the operator, once per change, so a down ComfyUI is visible in
-    // the log as well as on /ready.
-    AtomicReference<ConnectionState> last = new AtomicReference<>();
-    Runnable check = () -> {
-      ConnectionState now = state.comfy.connectionState();
-      ConnectionState before = last.getAndSet(now);
-      if (now == before) {
-        return;
-      }
-      if (now == ConnectionState.CONNECTED) {
-        LOG.log(Level.INFO, () -> "connected to ComfyUI at " + state.comfyAddress);
-      } else if (before == ConnectionState.CONNECTED) {
-        LOG.log(Level.WARNING, () -> "lost the connection to ComfyUI at " + state.comfyAddress + "; reconnecting");
-      }
-    };
-    monitor.scheduleWithFixedDelay(check, 0, 250, TimeUnit.MILLISECONDS);
-    monitor.schedule(() -> {
-      if (state.comfy.connectionState() != ConnectionState.CONNECTED) {
-        LOG.log(Level.WARNING, () -> "ComfyUI at " + state.comfyAddress + " is not reachable yet; will keep trying"
-            + " (GET /ready reports it)");
-      }
-    }, 2, TimeUnit.SECONDS);
   }
 
   private static ThreadPoolExecutor httpExecutor(int threads) {

@@ -43,8 +43,12 @@ public final class Main {
     if (launch.server().isPresent()) {
       ComfyLiteServer server = launch.server().get();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        LOG.log(Level.INFO, "shutting down");
+        // java.util.logging resets its handlers in its own shutdown hook, so log lines here may be lost: say it
+        // on stderr directly.
+        System.err.printf("%1$tF %1$tT.%1$tL INFO    shutting down: finishing requests, cancelling pending prompts"
+            + " (their webhooks are still sent)%n", System.currentTimeMillis());
         server.close();
+        System.err.printf("%1$tF %1$tT.%1$tL INFO    stopped%n", System.currentTimeMillis());
       }, "comfylite-shutdown"));
     } else if (launch.exitStatus() != 0) {
       System.exit(launch.exitStatus());

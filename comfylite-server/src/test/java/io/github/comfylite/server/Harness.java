@@ -30,6 +30,7 @@ final class Harness implements AutoCloseable {
   static final Path ROOT = Path.of(System.getProperty("comfylite.root", "..")).toAbsolutePath().normalize();
   static final Path SEED = ROOT.resolve("../shared/seed").normalize();
 
+  /** The fake ComfyUI; may be a placeholder that was never started (see {@link #startWithoutComfy}). */
   final FakeComfyUi fake;
   final MockWebServer webhooks;
   final ComfyLiteServer server;
@@ -71,6 +72,21 @@ final class Harness implements AutoCloseable {
       fake.close();
       throw e;
     }
+  }
+
+  /**
+   * A server pointed at {@code comfyUrl}, where nothing listens yet; {@link #fake} is an unstarted placeholder.
+   */
+  static Harness startWithoutComfy(URI comfyUrl) throws IOException {
+    MockWebServer webhooks = new MockWebServer();
+    webhooks.start(0);
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("COMFYLITE_ADDRESS", "127.0.0.1:0");
+    all.put("COMFYUI_ADDRESS", comfyUrl.toString());
+    all.put("COMFYLITE_TEMPLATES_DIR", ROOT.resolve("templates").toString());
+    all.put("COMFYLITE_CONFIGS_DIR", ROOT.resolve("configs").toString());
+    ComfyLiteServer server = ComfyLiteServer.builder().config(ServerConfig.fromEnv(all)).buildAndStart();
+    return new Harness(FakeComfyUi.builder().build(), webhooks, server);
   }
 
   /** Sends {@code Authorization: Bearer token} from now on. */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.comfylite.testkit.FakeComfyUi;
 import io.github.comfylite.testkit.ReceivedPrompt;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import mockwebserver3.RecordedRequest;
@@ -188,6 +191,28 @@ class ServerEndToEndTest {
       Harness.Reply ready = awaitReady(h, 503);
       assertThat(ready.json().get("reason").asText()).contains("ComfyUI at").contains("not reachable");
       assertThat(h.get("/health").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void startsWhileComfyIsDownAndConnectsWhenItComesUp() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    try (Harness h = Harness.startWithoutComfy(URI.create("http://127.0.0.1:" + port))) {
+      Harness.Reply down = h.get("/ready");
+      assertThat(down.status()).isEqualTo(503);
+      assertThat(down.json().get("reason").asText()).startsWith("ComfyUI at http://127.0.0.1:" + port);
+      assertThat(h.get("/health").status()).isEqualTo(200);
+      assertThat(h.get("/workflows").status()).isEqualTo(200);
+
+      try (FakeComfyUi comfy = FakeComfyUi.builder().port(port).build().start()) {
+        awaitReady(h, 200);
+        Harness.Reply reply = h.post("/generate", "{\"prompt\":\"now it works\"}");
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        h.awaitPromptStatus(reply.json().get("prompt_id").asText(), "succeeded");
+      }
     }
   }
 
