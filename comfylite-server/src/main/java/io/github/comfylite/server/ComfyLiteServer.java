@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -194,7 +195,12 @@ public final class ComfyLiteServer implements AutoCloseable {
         } else {
           comfyUrl = cfg.comfyUrl().orElseThrow();
         }
-        WebhookSender.Builder webhookBuilder = WebhookSender.builder().maxAttempts(cfg.webhookMaxAttempts());
+        Duration firstBackoff = Duration.ofMillis(500);
+        WebhookSender.Builder webhookBuilder = WebhookSender.builder()
+            .maxAttempts(cfg.webhookMaxAttempts())
+            .attemptTimeout(cfg.webhookTimeout())
+            .maxBackoff(cfg.webhookMaxBackoff())
+            .initialBackoff(firstBackoff.compareTo(cfg.webhookMaxBackoff()) <= 0 ? firstBackoff : cfg.webhookMaxBackoff());
         cfg.webhookSecret().ifPresent(webhookBuilder::secret);
         WebhookSender webhooks = webhookBuilder.build();
         owned.addFirst(webhooks);

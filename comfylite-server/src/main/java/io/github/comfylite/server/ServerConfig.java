@@ -56,6 +56,8 @@ public final class ServerConfig {
   private final Optional<String> webhookSecret;
   private final List<String> webhookAllowedHosts;
   private final int webhookMaxAttempts;
+  private final Duration webhookTimeout;
+  private final Duration webhookMaxBackoff;
   private final Duration promptTimeout;
   private final int maxPending;
   private final long maxBodyBytes;
@@ -100,6 +102,9 @@ public final class ServerConfig {
     webhookAllowedHosts =
         r.parse("COMFYLITE_WEBHOOK_ALLOWED_HOSTS", "", ServerConfig::parseHosts, List.of());
     webhookMaxAttempts = r.integer("COMFYLITE_WEBHOOK_MAX_ATTEMPTS", 5, 1, 100);
+    webhookTimeout = r.parse("COMFYLITE_WEBHOOK_TIMEOUT", "30s", ServerConfig::parseDuration, Duration.ofSeconds(30));
+    webhookMaxBackoff =
+        r.parse("COMFYLITE_WEBHOOK_MAX_BACKOFF", "30s", ServerConfig::parseDuration, Duration.ofSeconds(30));
     promptTimeout = r.parse("COMFYLITE_PROMPT_TIMEOUT", "10m", ServerConfig::parseDuration, Duration.ofMinutes(10));
     maxPending = r.integer("COMFYLITE_MAX_PENDING", 256, 1, 1_000_000);
     maxBodyBytes = r.parse("COMFYLITE_MAX_BODY_BYTES", "1MiB", ServerConfig::parseSize, 1L << 20);
@@ -205,6 +210,19 @@ public final class ServerConfig {
     return webhookMaxAttempts;
   }
 
+  /** How long one webhook attempt (the whole HTTP exchange) may take before it counts as a timeout and is retried. */
+  public Duration webhookTimeout() {
+    return webhookTimeout;
+  }
+
+  /**
+   * The longest wait between two webhook attempts (the backoff starts at 500 ms, or this if shorter, and doubles);
+   * also caps a receiver's {@code Retry-After}.
+   */
+  public Duration webhookMaxBackoff() {
+    return webhookMaxBackoff;
+  }
+
   /** How long a prompt may take, from submission to its outcome, before it fails with a timeout. */
   public Duration promptTimeout() {
     return promptTimeout;
@@ -274,6 +292,9 @@ public final class ServerConfig {
     v.put("COMFYLITE_WEBHOOK_ALLOWED_HOSTS", "comma-separated hosts webhooks may target, 'host' or '*.domain';"
         + " default any");
     v.put("COMFYLITE_WEBHOOK_MAX_ATTEMPTS", "webhook delivery attempts before giving up; default 5");
+    v.put("COMFYLITE_WEBHOOK_TIMEOUT", "longest one webhook attempt may take before it is retried; default 30s");
+    v.put("COMFYLITE_WEBHOOK_MAX_BACKOFF", "longest wait between webhook attempts (starts at 500ms, doubles);"
+        + " default 30s");
     v.put("COMFYLITE_PROMPT_TIMEOUT", "how long a prompt may take, e.g. 90s, 10m, 1h30m, PT10M; default 10m");
     v.put("COMFYLITE_MAX_PENDING", "unfinished prompts before /generate answers 429; default 256");
     v.put("COMFYLITE_MAX_BODY_BYTES", "largest request body, e.g. 1048576, 512KiB, 1MiB; default 1MiB");

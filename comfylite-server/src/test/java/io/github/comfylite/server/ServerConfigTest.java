@@ -224,4 +224,23 @@ class ServerConfigTest {
     return List.of(ServerConfig.parseAddress(value));
   }
 
+
+  @Test
+  void webhookAttemptTimeoutAndBackoffAreConfigurable() {
+    // The soak found that a receiver which stalls or answers 503 half the time could only be survived with the
+    // sender's fixed 30 s attempt timeout and 30 s backoff: deliveries then took minutes.
+    ServerConfig defaults = ServerConfig.fromEnv(Map.of());
+    assertThat(defaults.webhookTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.webhookMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
+
+    ServerConfig config = ServerConfig.fromEnv(
+        Map.of("COMFYLITE_WEBHOOK_TIMEOUT", "750ms", "COMFYLITE_WEBHOOK_MAX_BACKOFF", "2s"));
+    assertThat(config.webhookTimeout()).isEqualTo(Duration.ofMillis(750));
+    assertThat(config.webhookMaxBackoff()).isEqualTo(Duration.ofSeconds(2));
+
+    assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("COMFYLITE_WEBHOOK_TIMEOUT", "0s")))
+        .hasMessageContaining("COMFYLITE_WEBHOOK_TIMEOUT").hasMessageContaining("positive");
+    assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("COMFYLITE_WEBHOOK_MAX_BACKOFF", "soon")))
+        .hasMessageContaining("COMFYLITE_WEBHOOK_MAX_BACKOFF");
+  }
 }
