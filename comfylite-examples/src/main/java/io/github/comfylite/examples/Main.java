@@ -17,6 +17,7 @@ public final class Main {
     {"WebhookExample", "a signed webhook and a minimal receiver that verifies the signature"},
     {"CustomWorkflowExample", "your own workflow: typed parameters and an uploaded input image (img2img)"},
     {"CancellationExample", "cancel a queued prompt and a running one"},
+    {"EmbeddedServerExample", "the ComfyLite HTTP server inside your application; POST /generate, then poll"},
   };
 
   private Main() {}
