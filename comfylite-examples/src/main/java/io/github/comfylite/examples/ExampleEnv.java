@@ -1,5 +1,6 @@
 package io.github.comfylite.examples;
 
+import io.github.comfylite.testkit.FakeComfyUi;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,8 @@ import java.util.Objects;
  * the variable, the value and what is allowed.
  */
 final class ExampleEnv {
+  private static FakeComfyUi demo;
+
   private final Map<String, String> env;
 
   ExampleEnv(Map<String, String> env) {
@@ -23,9 +26,15 @@ final class ExampleEnv {
     return value == null || value.isBlank() ? fallback : value.strip();
   }
 
-  /** ComfyUI's base URL: {@code COMFYUI_URL}, default {@code http://127.0.0.1:8000} (ComfyUI Desktop). */
+  /**
+   * ComfyUI's base URL: {@code COMFYUI_URL}, default {@code http://127.0.0.1:8000} (ComfyUI Desktop). The value
+   * {@code demo} starts an embedded fake ComfyUI (synthetic images, no GPU), as the server's {@code --demo} does.
+   */
   URI comfyUrl() {
     String value = string("COMFYUI_URL", "http://127.0.0.1:8000");
+    if (value.equals("demo")) {
+      return demoUrl();
+    }
     try {
       URI uri = URI.create(value);
       if (uri.getScheme() != null && uri.getHost() != null
@@ -37,6 +46,18 @@ final class ExampleEnv {
     }
     throw new IllegalArgumentException("COMFYUI_URL must be an http or https URL such as http://127.0.0.1:8188, got '"
         + value + "'");
+  }
+
+  /**
+   * The URL of the process's embedded fake ComfyUI, started on first use. It runs on daemon threads and lives as long
+   * as the JVM: an example is a short program, so it is never closed.
+   */
+  private static synchronized URI demoUrl() {
+    if (demo == null) {
+      demo = FakeComfyUi.builder().executionTime(Duration.ofMillis(100)).livePreviews(true).build().start();
+      System.err.println("COMFYUI_URL=demo: using an embedded fake ComfyUI at " + demo.url());
+    }
+    return demo.url();
   }
 
   /** {@code COMFYLITE_TEMPLATES_DIR}, default {@code fallback}. */
