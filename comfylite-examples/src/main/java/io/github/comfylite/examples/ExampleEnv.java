@@ -9,12 +9,12 @@ import java.util.Objects;
 
 /**
  * Reads the examples' settings from environment variables, with defaults. A bad value fails with a message that names
- * the variable, the value and what is allowed.
+ * the variable, the value and what is allowed. Closing it stops the embedded fake ComfyUI of {@code COMFYUI_URL=demo},
+ * if one was started (its server threads would otherwise keep the JVM alive).
  */
-final class ExampleEnv {
-  private static FakeComfyUi demo;
-
+final class ExampleEnv implements AutoCloseable {
   private final Map<String, String> env;
+  private FakeComfyUi demo;
 
   ExampleEnv(Map<String, String> env) {
     this.env = Objects.requireNonNull(env, "env");
@@ -48,11 +48,8 @@ final class ExampleEnv {
         + value + "'");
   }
 
-  /**
-   * The URL of the process's embedded fake ComfyUI, started on first use. It runs on daemon threads and lives as long
-   * as the JVM: an example is a short program, so it is never closed.
-   */
-  private static synchronized URI demoUrl() {
+  /** The URL of the embedded fake ComfyUI, started on first use and stopped by {@link #close()}. */
+  private synchronized URI demoUrl() {
     if (demo == null) {
       demo = FakeComfyUi.builder().executionTime(Duration.ofMillis(100)).livePreviews(true).build().start();
       System.err.println("COMFYUI_URL=demo: using an embedded fake ComfyUI at " + demo.url());
@@ -113,5 +110,14 @@ final class ExampleEnv {
   /** A duration in whole seconds, at least 1. */
   Duration seconds(String name, int fallbackSeconds) {
     return Duration.ofSeconds(integer(name, fallbackSeconds, 1, 86_400));
+  }
+
+  /** Stops the embedded fake ComfyUI, if {@code COMFYUI_URL=demo} started one. */
+  @Override
+  public synchronized void close() {
+    if (demo != null) {
+      demo.close();
+      demo = null;
+    }
   }
 }
