@@ -712,7 +712,7 @@ final class Engine implements WsConnection.Handler {
             }
             changed.signalAll();
         });
-        LOG.log(Level.INFO, "fake ComfyUI restarted: queue, history and sockets forgotten");
+        LOG.log(Level.DEBUG, "fake ComfyUI restarted: queue, history and sockets forgotten");
     }
 
     boolean awaitIdle(long timeoutNanos) throws InterruptedException {

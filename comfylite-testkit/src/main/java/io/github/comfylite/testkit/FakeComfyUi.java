@@ -102,6 +102,7 @@ public final class FakeComfyUi implements AutoCloseable {
         }
         MockWebServer s = new MockWebServer();
         s.setDispatcher(new Routes(engine, s));
+        s.setServerSocketFactory(new NoDelayServerSocketFactory());
         try {
             s.start(InetAddress.getLoopbackAddress(), requestedPort);
         } catch (IOException e) {

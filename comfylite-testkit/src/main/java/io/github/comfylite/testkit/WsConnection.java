@@ -167,6 +167,13 @@ final class WsConnection {
         } finally {
             outbox.add(ABORT);
             handler.onClosed(this);
+            // MockWebServer closes the socket as soon as this handler returns: let the writer finish
+            // first, so a close reply (or the frames before an abort) reaches the client.
+            try {
+                writer.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
