@@ -83,7 +83,8 @@ final class GenerateHandler implements Route.Handler {
     Outcome early = handle.outcome().getNow(null);
     if (early instanceof Outcome.Failed failed) {
       if (failed.kind() == FailureKind.VALIDATION) {
-        throw HttpError.badRequest("ComfyUI rejected the workflow: " + failed.message())
+        // The tracker's message already reads "ComfyUI rejected the prompt: …"; don't prefix it twice.
+        throw HttpError.badRequest(failed.message())
             .with("kind", "validation").with("node_errors", failed.details()).with("prompt_id", handle.promptId());
       }
       if (failed.kind() == FailureKind.UNAVAILABLE) {

@@ -52,7 +52,9 @@ import mockwebserver3.MockWebServer;
  *
  * <p><b>Threads</b>: {@code comfylite-fake-runner} executes prompts; one {@code comfylite-fake-ws-N}
  * thread per WebSocket writes its frames in order; MockWebServer's connection threads serve HTTP and
- * read WebSocket frames. All are daemon threads. Every control and inspection method is thread-safe.
+ * read WebSocket frames. The fake's own threads are daemon threads, but MockWebServer's accept and task threads
+ * are not: always {@link #close()} the fake (try-with-resources or the JUnit extension), or the JVM will not exit.
+ * Every control and inspection method is thread-safe.
  *
  * <p><b>Logging</b>: MockWebServer logs every request at INFO through {@code java.util.logging};
  * unless that logger's level was configured, the fake sets it to WARNING so that tests and the demo
