@@ -51,41 +51,42 @@ public final class AsyncExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    int count = env.integer("COUNT", 4, 1, COLOURS.length);
-    long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 300).toSeconds();
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      int count = env.integer("COUNT", 4, 1, COLOURS.length);
+      long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 300).toSeconds();
 
-    try (ComfyLite comfy = ComfyLite.builder()
-        .comfyUrl(env.comfyUrl())
-        .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
-        .build()) {
-      // 1. Fan out: submit every prompt before waiting for any. Each thenApply runs when its own prompt ends.
-      List<CompletableFuture<String>> lines = new ArrayList<>();
-      List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        int colour = COLOURS[i];
-        CompletableFuture<GenerationResult> result = comfy.generate(smoke(colour, 64));
-        results.add(result);
-        lines.add(result.thenApply(r -> describe("colour " + hex(colour), r)));
+      try (ComfyLite comfy = ComfyLite.builder()
+          .comfyUrl(env.comfyUrl())
+          .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
+          .build()) {
+        // 1. Fan out: submit every prompt before waiting for any. Each thenApply runs when its own prompt ends.
+        List<CompletableFuture<String>> lines = new ArrayList<>();
+        List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          int colour = COLOURS[i];
+          CompletableFuture<GenerationResult> result = comfy.generate(smoke(colour, 64));
+          results.add(result);
+          lines.add(result.thenApply(r -> describe("colour " + hex(colour), r)));
+        }
+
+        // 2. Fan in: allOf completes when every prompt has; a failed prompt makes it fail too.
+        CompletableFuture<Void> all = CompletableFuture.allOf(lines.toArray(CompletableFuture[]::new));
+        all.get(timeoutSeconds, TimeUnit.SECONDS);
+        for (CompletableFuture<String> line : lines) {
+          out.println(line.join()); // already complete: join() does not wait here
+        }
+        out.println("all " + count + " prompts done");
+
+        // 3. Chain: a second prompt that starts only when the first has finished and uses its parameters.
+        String followUp = results.get(0)
+            .thenCompose(first -> {
+              int colour = ((Number) first.parameters().get("color")).intValue();
+              return comfy.generate(smoke(colour, 256))
+                  .thenApply(r -> describe("follow-up " + hex(colour) + " at 256x256", r));
+            })
+            .get(timeoutSeconds, TimeUnit.SECONDS);
+        out.println(followUp);
       }
-
-      // 2. Fan in: allOf completes when every prompt has; a failed prompt makes it fail too.
-      CompletableFuture<Void> all = CompletableFuture.allOf(lines.toArray(CompletableFuture[]::new));
-      all.get(timeoutSeconds, TimeUnit.SECONDS);
-      for (CompletableFuture<String> line : lines) {
-        out.println(line.join()); // already complete: join() does not wait here
-      }
-      out.println("all " + count + " prompts done");
-
-      // 3. Chain: a second prompt that starts only when the first has finished and uses its parameters.
-      String followUp = results.get(0)
-          .thenCompose(first -> {
-            int colour = ((Number) first.parameters().get("color")).intValue();
-            return comfy.generate(smoke(colour, 256))
-                .thenApply(r -> describe("follow-up " + hex(colour) + " at 256x256", r));
-          })
-          .get(timeoutSeconds, TimeUnit.SECONDS);
-      out.println(followUp);
     }
   }
 

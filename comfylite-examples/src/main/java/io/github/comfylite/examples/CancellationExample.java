@@ -49,48 +49,49 @@ public final class CancellationExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    int size = env.integer("SIZE", 1024, 1, 4096);
-    int count = env.integer("COUNT", 8, 1, 16);
-    long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 120).toSeconds();
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      int size = env.integer("SIZE", 1024, 1, 4096);
+      int count = env.integer("COUNT", 8, 1, 16);
+      long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 120).toSeconds();
 
-    try (ComfyLite comfy = ComfyLite.builder()
-        .comfyUrl(env.comfyUrl())
-        .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
-        .build()) {
-      CountDownLatch started = new CountDownLatch(1);
-      PromptHandle running = comfy.submit(GenerationRequest.builder("smoke")
-          .param("width", size)
-          .param("height", size)
-          .param("imageCount", count)
-          .listener(new ComfyLiteListener() {
-            @Override
-            public void onStarted(String promptId) {
-              started.countDown();
-            }
-          })
-          .build());
-      out.println("submitted A " + running.promptId());
-      PromptHandle queued = comfy.submit(GenerationRequest.builder("smoke").build());
-      out.println("submitted B " + queued.promptId());
+      try (ComfyLite comfy = ComfyLite.builder()
+          .comfyUrl(env.comfyUrl())
+          .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
+          .build()) {
+        CountDownLatch started = new CountDownLatch(1);
+        PromptHandle running = comfy.submit(GenerationRequest.builder("smoke")
+            .param("width", size)
+            .param("height", size)
+            .param("imageCount", count)
+            .listener(new ComfyLiteListener() {
+              @Override
+              public void onStarted(String promptId) {
+                started.countDown();
+              }
+            })
+            .build());
+        out.println("submitted A " + running.promptId());
+        PromptHandle queued = comfy.submit(GenerationRequest.builder("smoke").build());
+        out.println("submitted B " + queued.promptId());
 
-      if (!started.await(timeoutSeconds, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("prompt A did not start within " + timeoutSeconds + " s");
+        if (!started.await(timeoutSeconds, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("prompt A did not start within " + timeoutSeconds + " s");
+        }
+        out.println("A started");
+
+        // B still waits behind A: cancelling its future removes it from ComfyUI's queue.
+        queued.result().cancel(true);
+        // A is running: cancelling by id interrupts it (only it; other clients' prompts are left alone).
+        boolean inFlight = comfy.cancel(running.promptId());
+
+        // outcome() always completes normally, with the same Outcome every sink receives.
+        report(out, "queued prompt B", queued.outcome().get(timeoutSeconds, TimeUnit.SECONDS));
+        Outcome outcome = running.outcome().get(timeoutSeconds, TimeUnit.SECONDS);
+        if (!inFlight) {
+          out.println("running prompt A had already finished when the cancel arrived");
+        }
+        report(out, "running prompt A", outcome);
       }
-      out.println("A started");
-
-      // B still waits behind A: cancelling its future removes it from ComfyUI's queue.
-      queued.result().cancel(true);
-      // A is running: cancelling by id interrupts it (only it; other clients' prompts are left alone).
-      boolean inFlight = comfy.cancel(running.promptId());
-
-      // outcome() always completes normally, with the same Outcome every sink receives.
-      report(out, "queued prompt B", queued.outcome().get(timeoutSeconds, TimeUnit.SECONDS));
-      Outcome outcome = running.outcome().get(timeoutSeconds, TimeUnit.SECONDS);
-      if (!inFlight) {
-        out.println("running prompt A had already finished when the cancel arrived");
-      }
-      report(out, "running prompt A", outcome);
     }
   }
 

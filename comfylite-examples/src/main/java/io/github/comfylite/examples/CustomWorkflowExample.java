@@ -44,8 +44,9 @@ import javax.imageio.ImageIO;
  * rejects the prompt and the example prints ComfyUI's message.
  *
  * <p>Environment variables (all optional): {@code COMFYUI_URL} (default {@code http://127.0.0.1:8000});
- * {@code COMFYLITE_TEMPLATES_DIR} / {@code COMFYLITE_CONFIGS_DIR} (default {@code comfylite-examples/workflows/templates}
- * / {@code comfylite-examples/workflows/configs}); {@code WORKFLOW} (default {@code img2img});
+ * {@code COMFYLITE_TEMPLATES_DIR} / {@code COMFYLITE_CONFIGS_DIR} (default
+ * {@code comfylite-examples/workflows/templates} / {@code comfylite-examples/workflows/configs}); {@code WORKFLOW}
+ * (default {@code img2img});
  * {@code INPUT_IMAGE} (a PNG or JPEG file; default: a generated 64×64 gradient); {@code PROMPT} (default
  * {@code a watercolor painting of a lighthouse}); {@code DENOISE} (0 to 1, default 0.6); {@code STEPS} (1 to 100,
  * default 20); {@code SAMPLER} (default {@code euler}); {@code OUTPUT_DIR} (default {@code output});
@@ -69,48 +70,49 @@ public final class CustomWorkflowExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    String workflowName = env.string("WORKFLOW", "img2img");
-    long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 600).toSeconds();
-    ImageInput image = inputImage(env.string("INPUT_IMAGE", null));
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      String workflowName = env.string("WORKFLOW", "img2img");
+      long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 600).toSeconds();
+      ImageInput image = inputImage(env.string("INPUT_IMAGE", null));
 
-    // The manager is given to ComfyLite, so the example can also read the workflow's parameters from it.
-    WorkflowManager workflows = WorkflowManager.create(
-        env.templatesDir("comfylite-examples/workflows/templates"),
-        env.configsDir("comfylite-examples/workflows/configs"));
-    Workflow workflow = workflows.workflow(workflowName);
-    out.println("parameters of " + workflow.name() + ":");
-    for (ParameterSpec parameter : workflow.parameters()) {
-      out.println("  " + describe(parameter));
-    }
-
-    try (ComfyLite comfy = ComfyLite.builder()
-        .comfyUrl(env.comfyUrl())
-        .workflowManager(workflows)
-        .build()) {
-      GenerationRequest request = GenerationRequest.builder(workflowName)
-          .param("image", image)
-          .param("prompt", env.string("PROMPT", "a watercolor painting of a lighthouse"))
-          .param("denoise", env.number("DENOISE", 0.6, 0, 1))
-          .param("steps", env.integer("STEPS", 20, 1, 100))
-          .param("sampler", env.string("SAMPLER", "euler"))
-          .build();
-
-      // Values are checked against the mapping when the request is submitted, before anything reaches ComfyUI.
-      try {
-        comfy.submit(request.toBuilder().param("denoise", 1.5).build());
-        throw new IllegalStateException("denoise 1.5 should have been refused: the mapping allows 0 to 1");
-      } catch (WorkflowException e) {
-        out.println("refused before submitting: " + e.getMessage());
+      // The manager is given to ComfyLite, so the example can also read the workflow's parameters from it.
+      WorkflowManager workflows = WorkflowManager.create(
+          env.templatesDir("comfylite-examples/workflows/templates"),
+          env.configsDir("comfylite-examples/workflows/configs"));
+      Workflow workflow = workflows.workflow(workflowName);
+      out.println("parameters of " + workflow.name() + ":");
+      for (ParameterSpec parameter : workflow.parameters()) {
+        out.println("  " + describe(parameter));
       }
 
-      GenerationResult result = comfy.generate(request).get(timeoutSeconds, TimeUnit.SECONDS);
-      // The image parameter now holds the name ComfyUI stored the upload under (it may differ from ours).
-      out.println("uploaded as " + result.parameters().get("image"));
-      for (Path file : ExampleFiles.writeImages(result, env.outputDir())) {
-        out.println(file);
+      try (ComfyLite comfy = ComfyLite.builder()
+          .comfyUrl(env.comfyUrl())
+          .workflowManager(workflows)
+          .build()) {
+        GenerationRequest request = GenerationRequest.builder(workflowName)
+            .param("image", image)
+            .param("prompt", env.string("PROMPT", "a watercolor painting of a lighthouse"))
+            .param("denoise", env.number("DENOISE", 0.6, 0, 1))
+            .param("steps", env.integer("STEPS", 20, 1, 100))
+            .param("sampler", env.string("SAMPLER", "euler"))
+            .build();
+
+        // Values are checked against the mapping when the request is submitted, before anything reaches ComfyUI.
+        try {
+          comfy.submit(request.toBuilder().param("denoise", 1.5).build());
+          throw new IllegalStateException("denoise 1.5 should have been refused: the mapping allows 0 to 1");
+        } catch (WorkflowException e) {
+          out.println("refused before submitting: " + e.getMessage());
+        }
+
+        GenerationResult result = comfy.generate(request).get(timeoutSeconds, TimeUnit.SECONDS);
+        // The image parameter now holds the name ComfyUI stored the upload under (it may differ from ours).
+        out.println("uploaded as " + result.parameters().get("image"));
+        for (Path file : ExampleFiles.writeImages(result, env.outputDir())) {
+          out.println(file);
+        }
+        out.println("seed: " + result.parameters().get("seed"));
       }
-      out.println("seed: " + result.parameters().get("seed"));
     }
   }
 

@@ -35,8 +35,8 @@ import java.util.Map;
  * {@code TIMEOUT_SECONDS} (default 300).
  *
  * <p>It prints {@code server listening on URL}, the {@code POST /generate} status and body
- * ({@code {"prompt_id":"…", …}}), then {@code prompt ID: succeeded with N image(s) [image/png]} (or the failure's kind and
- * message).
+ * ({@code {"prompt_id":"…", …}}), then {@code prompt ID: succeeded with N image(s) [image/png]} (or the failure's
+ * kind and message).
  */
 public final class EmbeddedServerExample {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,42 +54,43 @@ public final class EmbeddedServerExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    Duration timeout = env.seconds("TIMEOUT_SECONDS", 300);
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      Duration timeout = env.seconds("TIMEOUT_SECONDS", 300);
 
-    ServerConfig config = ServerConfig.fromEnv(Map.of(
-        "COMFYLITE_ADDRESS", "127.0.0.1:0",
-        "COMFYUI_ADDRESS", env.comfyUrl().toString(),
-        "COMFYLITE_TEMPLATES_DIR", env.templatesDir("templates").toString(),
-        "COMFYLITE_CONFIGS_DIR", env.configsDir("configs").toString(),
-        "COMFYLITE_DEFAULT_WORKFLOW", "smoke"));
+      ServerConfig config = ServerConfig.fromEnv(Map.of(
+          "COMFYLITE_ADDRESS", "127.0.0.1:0",
+          "COMFYUI_ADDRESS", env.comfyUrl().toString(),
+          "COMFYLITE_TEMPLATES_DIR", env.templatesDir("templates").toString(),
+          "COMFYLITE_CONFIGS_DIR", env.configsDir("configs").toString(),
+          "COMFYLITE_DEFAULT_WORKFLOW", "smoke"));
 
-    try (ComfyLiteServer server = ComfyLiteServer.builder().config(config).buildAndStart()) {
-      URI base = server.url();
-      out.println("server listening on " + base);
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      try (ComfyLiteServer server = ComfyLiteServer.builder().config(config).buildAndStart()) {
+        URI base = server.url();
+        out.println("server listening on " + base);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-      // The original's request body works unchanged; "workflow" and "params" are the additions.
-      String body = "{\"workflow\": \"smoke\", \"width\": 64, \"height\": 64, \"params\": {\"color\": 16711680}}";
-      HttpResponse<String> submitted = http.send(
-          HttpRequest.newBuilder(base.resolve("generate"))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(body))
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
-      out.println("POST /generate -> " + submitted.statusCode() + " " + submitted.body());
-      if (submitted.statusCode() != 200) {
-        throw new IllegalStateException("the server refused the request: " + submitted.body());
-      }
-      String promptId = JSON.readTree(submitted.body()).path("prompt_id").asText();
+        // The original's request body works unchanged; "workflow" and "params" are the additions.
+        String body = "{\"workflow\": \"smoke\", \"width\": 64, \"height\": 64, \"params\": {\"color\": 16711680}}";
+        HttpResponse<String> submitted = http.send(
+            HttpRequest.newBuilder(base.resolve("generate"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+        out.println("POST /generate -> " + submitted.statusCode() + " " + submitted.body());
+        if (submitted.statusCode() != 200) {
+          throw new IllegalStateException("the server refused the request: " + submitted.body());
+        }
+        String promptId = JSON.readTree(submitted.body()).path("prompt_id").asText();
 
-      JsonNode status = poll(http, base.resolve("prompts/" + promptId), timeout);
-      if ("succeeded".equals(status.path("status").asText())) {
-        out.println("prompt " + promptId + ": succeeded with " + status.path("images").size() + " image(s) "
-            + status.path("mime_types"));
-      } else {
-        out.println("prompt " + promptId + ": failed (" + status.path("kind").asText() + "): "
-            + status.path("error").asText());
+        JsonNode status = poll(http, base.resolve("prompts/" + promptId), timeout);
+        if ("succeeded".equals(status.path("status").asText())) {
+          out.println("prompt " + promptId + ": succeeded with " + status.path("images").size() + " image(s) "
+              + status.path("mime_types"));
+        } else {
+          out.println("prompt " + promptId + ": failed (" + status.path("kind").asText() + "): "
+              + status.path("error").asText());
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.github.comfylite.examples;
 
+import io.github.comfylite.testkit.FakeComfyUi;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,10 +9,12 @@ import java.util.Objects;
 
 /**
  * Reads the examples' settings from environment variables, with defaults. A bad value fails with a message that names
- * the variable, the value and what is allowed.
+ * the variable, the value and what is allowed. Closing it stops the embedded fake ComfyUI of {@code COMFYUI_URL=demo},
+ * if one was started (its server threads would otherwise keep the JVM alive).
  */
-final class ExampleEnv {
+final class ExampleEnv implements AutoCloseable {
   private final Map<String, String> env;
+  private FakeComfyUi demo;
 
   ExampleEnv(Map<String, String> env) {
     this.env = Objects.requireNonNull(env, "env");
@@ -23,9 +26,15 @@ final class ExampleEnv {
     return value == null || value.isBlank() ? fallback : value.strip();
   }
 
-  /** ComfyUI's base URL: {@code COMFYUI_URL}, default {@code http://127.0.0.1:8000} (ComfyUI Desktop). */
+  /**
+   * ComfyUI's base URL: {@code COMFYUI_URL}, default {@code http://127.0.0.1:8000} (ComfyUI Desktop). The value
+   * {@code demo} starts an embedded fake ComfyUI (synthetic images, no GPU), as the server's {@code --demo} does.
+   */
   URI comfyUrl() {
     String value = string("COMFYUI_URL", "http://127.0.0.1:8000");
+    if (value.equals("demo")) {
+      return demoUrl();
+    }
     try {
       URI uri = URI.create(value);
       if (uri.getScheme() != null && uri.getHost() != null
@@ -37,6 +46,15 @@ final class ExampleEnv {
     }
     throw new IllegalArgumentException("COMFYUI_URL must be an http or https URL such as http://127.0.0.1:8188, got '"
         + value + "'");
+  }
+
+  /** The URL of the embedded fake ComfyUI, started on first use and stopped by {@link #close()}. */
+  private synchronized URI demoUrl() {
+    if (demo == null) {
+      demo = FakeComfyUi.builder().executionTime(Duration.ofMillis(100)).livePreviews(true).build().start();
+      System.err.println("COMFYUI_URL=demo: using an embedded fake ComfyUI at " + demo.url());
+    }
+    return demo.url();
   }
 
   /** {@code COMFYLITE_TEMPLATES_DIR}, default {@code fallback}. */
@@ -92,5 +110,14 @@ final class ExampleEnv {
   /** A duration in whole seconds, at least 1. */
   Duration seconds(String name, int fallbackSeconds) {
     return Duration.ofSeconds(integer(name, fallbackSeconds, 1, 86_400));
+  }
+
+  /** Stops the embedded fake ComfyUI, if {@code COMFYUI_URL=demo} started one. */
+  @Override
+  public synchronized void close() {
+    if (demo != null) {
+      demo.close();
+      demo = null;
+    }
   }
 }

@@ -40,7 +40,8 @@ public final class Main {
       out.printf("  %-22s %s%n", example[0], example[1]);
     }
     out.println();
-    out.println("Each reads COMFYUI_URL (default http://127.0.0.1:8000), COMFYLITE_TEMPLATES_DIR and"
-        + " COMFYLITE_CONFIGS_DIR (default templates and configs); see each class's Javadoc for the rest.");
+    out.println("Each reads COMFYUI_URL (default http://127.0.0.1:8000; 'demo' for an embedded fake ComfyUI),");
+    out.println("COMFYLITE_TEMPLATES_DIR and COMFYLITE_CONFIGS_DIR (default templates and configs);"
+        + " see each class's Javadoc for the rest.");
   }
 }

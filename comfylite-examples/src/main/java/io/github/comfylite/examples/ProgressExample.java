@@ -56,77 +56,78 @@ public final class ProgressExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    String workflow = env.string("WORKFLOW", "smoke");
-    String prompt = env.string("PROMPT", null);
-    long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 600).toSeconds();
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      String workflow = env.string("WORKFLOW", "smoke");
+      String prompt = env.string("PROMPT", null);
+      long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 600).toSeconds();
 
-    AtomicInteger previews = new AtomicInteger();
-    AtomicReference<Preview> lastPreview = new AtomicReference<>();
-    CountDownLatch finished = new CountDownLatch(1);
-    ComfyLiteListener listener = new ComfyLiteListener() {
-      @Override
-      public void onQueued(String promptId, int position) {
-        out.println("queued   " + promptId + (position >= 0 ? " at position " + position : ""));
-      }
-
-      @Override
-      public void onStarted(String promptId) {
-        out.println("started  " + promptId);
-      }
-
-      @Override
-      public void onProgress(String promptId, Progress progress) {
-        out.printf("progress %s: node %s %.0f/%.0f (%d of %s nodes done)%n", promptId, progress.nodeId(),
-            progress.value(), progress.max(), progress.nodesDone(),
-            progress.nodesTotal() > 0 ? Integer.toString(progress.nodesTotal()) : "?");
-      }
-
-      @Override
-      public void onPreview(String promptId, Preview preview) {
-        previews.incrementAndGet();
-        lastPreview.set(preview); // hand the bytes to the main thread; no I/O on the callback thread
-        out.println("preview  " + promptId + ": " + preview.mimeType() + ", " + preview.bytes().length + " bytes");
-      }
-
-      @Override
-      public void onFinished(String promptId, Outcome outcome) {
-        if (outcome.isSucceeded()) {
-          out.println("finished " + promptId + ": succeeded with "
-              + outcome.asSucceeded().result().images().size() + " image(s)");
-        } else {
-          Outcome.Failed failed = outcome.asFailed();
-          out.println("finished " + promptId + ": failed (" + failed.kind() + "): " + failed.message());
+      AtomicInteger previews = new AtomicInteger();
+      AtomicReference<Preview> lastPreview = new AtomicReference<>();
+      CountDownLatch finished = new CountDownLatch(1);
+      ComfyLiteListener listener = new ComfyLiteListener() {
+        @Override
+        public void onQueued(String promptId, int position) {
+          out.println("queued   " + promptId + (position >= 0 ? " at position " + position : ""));
         }
-        finished.countDown();
-      }
-    };
 
-    try (ComfyLite comfy = ComfyLite.builder()
-        .comfyUrl(env.comfyUrl())
-        .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
-        .build()) {
-      GenerationRequest.Builder request = GenerationRequest.builder(workflow).listener(listener);
-      if (prompt != null) {
-        request.param("prompt", prompt);
-      }
-      comfy.submit(request.build());
-      // Wait for the listener's last call rather than for a future, so that every line is printed before we go on.
-      // A failure is printed by onFinished, not thrown here.
-      if (!finished.await(timeoutSeconds, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the prompt did not finish within " + timeoutSeconds
-            + " s (TIMEOUT_SECONDS)");
-      }
-    }
+        @Override
+        public void onStarted(String promptId) {
+          out.println("started  " + promptId);
+        }
 
-    out.println("previews: " + previews.get());
-    Preview preview = lastPreview.get();
-    if (preview != null) {
-      Path outputDir = env.outputDir();
-      Files.createDirectories(outputDir);
-      Path file = outputDir.resolve("last-preview" + ExampleFiles.extension(preview.mimeType()));
-      Files.write(file, preview.bytes());
-      out.println("last preview: " + file.toAbsolutePath());
+        @Override
+        public void onProgress(String promptId, Progress progress) {
+          out.printf("progress %s: node %s %.0f/%.0f (%d of %s nodes done)%n", promptId, progress.nodeId(),
+              progress.value(), progress.max(), progress.nodesDone(),
+              progress.nodesTotal() > 0 ? Integer.toString(progress.nodesTotal()) : "?");
+        }
+
+        @Override
+        public void onPreview(String promptId, Preview preview) {
+          previews.incrementAndGet();
+          lastPreview.set(preview); // hand the bytes to the main thread; no I/O on the callback thread
+          out.println("preview  " + promptId + ": " + preview.mimeType() + ", " + preview.bytes().length + " bytes");
+        }
+
+        @Override
+        public void onFinished(String promptId, Outcome outcome) {
+          if (outcome.isSucceeded()) {
+            out.println("finished " + promptId + ": succeeded with "
+                + outcome.asSucceeded().result().images().size() + " image(s)");
+          } else {
+            Outcome.Failed failed = outcome.asFailed();
+            out.println("finished " + promptId + ": failed (" + failed.kind() + "): " + failed.message());
+          }
+          finished.countDown();
+        }
+      };
+
+      try (ComfyLite comfy = ComfyLite.builder()
+          .comfyUrl(env.comfyUrl())
+          .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
+          .build()) {
+        GenerationRequest.Builder request = GenerationRequest.builder(workflow).listener(listener);
+        if (prompt != null) {
+          request.param("prompt", prompt);
+        }
+        comfy.submit(request.build());
+        // Wait for the listener's last call rather than for a future, so that every line is printed before we go on.
+        // A failure is printed by onFinished, not thrown here.
+        if (!finished.await(timeoutSeconds, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the prompt did not finish within " + timeoutSeconds
+              + " s (TIMEOUT_SECONDS)");
+        }
+      }
+
+      out.println("previews: " + previews.get());
+      Preview preview = lastPreview.get();
+      if (preview != null) {
+        Path outputDir = env.outputDir();
+        Files.createDirectories(outputDir);
+        Path file = outputDir.resolve("last-preview" + ExampleFiles.extension(preview.mimeType()));
+        Files.write(file, preview.bytes());
+        out.println("last preview: " + file.toAbsolutePath());
+      }
     }
   }
 }

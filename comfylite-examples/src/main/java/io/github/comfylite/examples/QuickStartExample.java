@@ -48,31 +48,32 @@ public final class QuickStartExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    String workflow = env.string("WORKFLOW", "smoke");
-    String prompt = env.string("PROMPT", null);
-    Path outputDir = env.outputDir();
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      String workflow = env.string("WORKFLOW", "smoke");
+      String prompt = env.string("PROMPT", null);
+      Path outputDir = env.outputDir();
 
-    try (ComfyLite comfy = ComfyLite.builder()
-        .comfyUrl(env.comfyUrl())
-        .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
-        .build()) {
-      GenerationRequest.Builder request = GenerationRequest.builder(workflow);
-      if (prompt != null) {
-        request.param("prompt", prompt);
-      }
-      // generate(...) returns a CompletableFuture; join() waits for the images. A failed prompt throws a
-      // CompletionException whose cause is a PromptFailedException saying what ComfyUI reported.
-      GenerationResult result = comfy.generate(request.build()).join();
-
-      Files.createDirectories(outputDir);
-      for (int i = 0; i < result.images().size(); i++) {
-        GeneratedImage image = result.images().get(i);
-        Path file = outputDir.resolve(result.promptId() + "-" + (i + 1) + ExampleFiles.extension(image.mimeType()));
-        try (OutputStream stream = Files.newOutputStream(file)) {
-          image.writeTo(stream);
+      try (ComfyLite comfy = ComfyLite.builder()
+          .comfyUrl(env.comfyUrl())
+          .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
+          .build()) {
+        GenerationRequest.Builder request = GenerationRequest.builder(workflow);
+        if (prompt != null) {
+          request.param("prompt", prompt);
         }
-        out.println(file.toAbsolutePath());
+        // generate(...) returns a CompletableFuture; join() waits for the images. A failed prompt throws a
+        // CompletionException whose cause is a PromptFailedException saying what ComfyUI reported.
+        GenerationResult result = comfy.generate(request.build()).join();
+
+        Files.createDirectories(outputDir);
+        for (int i = 0; i < result.images().size(); i++) {
+          GeneratedImage image = result.images().get(i);
+          Path file = outputDir.resolve(result.promptId() + "-" + (i + 1) + ExampleFiles.extension(image.mimeType()));
+          try (OutputStream stream = Files.newOutputStream(file)) {
+            image.writeTo(stream);
+          }
+          out.println(file.toAbsolutePath());
+        }
       }
     }
   }

@@ -72,44 +72,45 @@ public final class WebhookExample {
   }
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
-    ExampleEnv env = new ExampleEnv(environment);
-    String secret = env.string("WEBHOOK_SECRET", randomSecret());
-    String workflow = env.string("WORKFLOW", "smoke");
-    long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 300).toSeconds();
+    try (ExampleEnv env = new ExampleEnv(environment)) {
+      String secret = env.string("WEBHOOK_SECRET", randomSecret());
+      String workflow = env.string("WORKFLOW", "smoke");
+      long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 300).toSeconds();
 
-    try (Receiver receiver = Receiver.start(secret, out);
-        WebhookSender webhooks = WebhookSender.builder().secret(secret).build();
-        ComfyLite comfy = ComfyLite.builder()
-            .comfyUrl(env.comfyUrl())
-            .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
-            .build()) {
-      out.println("receiver listening on " + receiver.url());
+      try (Receiver receiver = Receiver.start(secret, out);
+          WebhookSender webhooks = WebhookSender.builder().secret(secret).build();
+          ComfyLite comfy = ComfyLite.builder()
+              .comfyUrl(env.comfyUrl())
+              .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
+              .build()) {
+        out.println("receiver listening on " + receiver.url());
 
-      GenerationResult result = comfy.generate(GenerationRequest.builder(workflow)
-              .addSink(webhooks.sink(receiver.url()))
-              .build())
-          .get(timeoutSeconds, TimeUnit.SECONDS);
-      out.println("prompt " + result.promptId() + " finished with " + result.images().size() + " image(s)");
+        GenerationResult result = comfy.generate(GenerationRequest.builder(workflow)
+                .addSink(webhooks.sink(receiver.url()))
+                .build())
+            .get(timeoutSeconds, TimeUnit.SECONDS);
+        out.println("prompt " + result.promptId() + " finished with " + result.images().size() + " image(s)");
 
-      // The webhook is delivered on the sender's own threads, independently of the future: wait for it.
-      Delivery delivery = receiver.deliveries.poll(timeoutSeconds, TimeUnit.SECONDS);
-      if (delivery == null || !delivery.verified) {
-        throw new IllegalStateException("no verified webhook delivery arrived within " + timeoutSeconds + " s");
+        // The webhook is delivered on the sender's own threads, independently of the future: wait for it.
+        Delivery delivery = receiver.deliveries.poll(timeoutSeconds, TimeUnit.SECONDS);
+        if (delivery == null || !delivery.verified) {
+          throw new IllegalStateException("no verified webhook delivery arrived within " + timeoutSeconds + " s");
+        }
+
+        // A forged delivery: the same body, signed with another secret. The receiver must refuse it.
+        String forged = WebhookSignature.sign(randomSecret(), "msg_forged", Instant.now().getEpochSecond(),
+            delivery.body);
+        HttpResponse<Void> response = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(receiver.url())
+                .header("Content-Type", "application/json")
+                .header("webhook-id", "msg_forged")
+                .header("webhook-timestamp", Long.toString(Instant.now().getEpochSecond()))
+                .header("webhook-signature", forged)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
+        out.println("forged delivery answered " + response.statusCode());
       }
-
-      // A forged delivery: the same body, signed with another secret. The receiver must refuse it.
-      String forged = WebhookSignature.sign(randomSecret(), "msg_forged", Instant.now().getEpochSecond(),
-          delivery.body);
-      HttpResponse<Void> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(receiver.url())
-              .header("Content-Type", "application/json")
-              .header("webhook-id", "msg_forged")
-              .header("webhook-timestamp", Long.toString(Instant.now().getEpochSecond()))
-              .header("webhook-signature", forged)
-              .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body))
-              .build(),
-          HttpResponse.BodyHandlers.discarding());
-      out.println("forged delivery answered " + response.statusCode());
     }
   }
 

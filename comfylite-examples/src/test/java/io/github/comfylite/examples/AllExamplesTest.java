@@ -89,6 +89,26 @@ class AllExamplesTest {
   }
 
   @Test
+  void quickStartRunsAgainstAnEmbeddedFakeWhenComfyUiUrlIsDemo() throws Exception {
+    List<String> lines = run(QuickStartExample::run, env("COMFYUI_URL", "demo"));
+
+    assertThat(lines).hasSize(1);
+    assertPng(Path.of(lines.get(0)));
+    assertThat(fake.receivedPrompts()).isEmpty(); // it used its own fake, not this test's
+  }
+
+  @Test
+  void aBadSettingNamesTheVariableAndWhatIsAllowed() {
+    assertThatThrownBy(() -> run(AsyncExample::run, env("COUNT", "lots")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("COUNT must be a whole number from 1 to 16, got 'lots'");
+    assertThatThrownBy(() -> run(QuickStartExample::run, env("COMFYUI_URL", "127.0.0.1:8188")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("COMFYUI_URL must be an http or https URL such as http://127.0.0.1:8188, got '127.0.0.1:8188'");
+    assertThat(fake.receivedPrompts()).isEmpty();
+  }
+
+  @Test
   void quickStartFailsWithComfyUisMessageWhenTheCheckpointIsMissing() {
     fake.setModels("checkpoints", List.of("sd_xl_base_1.0.safetensors"));
 
@@ -106,7 +126,8 @@ class AllExamplesTest {
     List<String> lines = run(AsyncExample::run, env("COUNT", "3"));
 
     assertThat(lines).hasSize(5);
-    assertThat(lines.subList(0, 3)).allMatch(line -> line.matches("colour #[0-9A-F]{6} -> prompt \\S+: 1 image\\(s\\), \\d+ bytes"));
+    assertThat(lines.subList(0, 3))
+        .allMatch(line -> line.matches("colour #[0-9A-F]{6} -> prompt \\S+: 1 image\\(s\\), \\d+ bytes"));
     assertThat(lines.get(3)).isEqualTo("all 3 prompts done");
     assertThat(lines.get(4)).startsWith("follow-up #E63946 at 256x256 -> prompt ");
 

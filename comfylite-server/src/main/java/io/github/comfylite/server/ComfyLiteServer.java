@@ -3,7 +3,9 @@ package io.github.comfylite.server;
 import com.sun.net.httpserver.HttpServer;
 import io.github.comfylite.ComfyLite;
 import io.github.comfylite.internal.NamedThreadFactory;
+import io.github.comfylite.errors.WorkflowException;
 import io.github.comfylite.result.WebhookSender;
+import io.github.comfylite.workflow.WorkflowManager;
 import io.github.comfylite.testkit.FakeComfyUi;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -66,17 +69,29 @@ public final class ComfyLiteServer implements AutoCloseable {
     this.owned = owned;
   }
 
-  /** Starts configuring a server. */
+  /**
+   * Starts configuring a server.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The port the server listens on (the one picked by the system when the configuration asked for port 0). */
+  /**
+   * The port the server listens on (the one picked by the system when the configuration asked for port 0).
+   *
+   * @return the bound TCP port
+   */
   public int port() {
     return http.getAddress().getPort();
   }
 
-  /** A base URL for this server on the loopback interface, e.g. {@code http://127.0.0.1:8083/}. */
+  /**
+   * A base URL for this server on the loopback interface, e.g. {@code http://127.0.0.1:8083/}.
+   *
+   * @return a URL clients on this machine can use, ending in a slash
+   */
   public URI url() {
     InetAddress address = http.getAddress().getAddress();
     String host = address.isAnyLocalAddress() ? "127.0.0.1"
@@ -84,12 +99,20 @@ public final class ComfyLiteServer implements AutoCloseable {
     return URI.create("http://" + host + ":" + port() + "/");
   }
 
-  /** Whether this server serves from an embedded fake ComfyUI ({@code --demo}). */
+  /**
+   * Whether this server serves from an embedded fake ComfyUI ({@code --demo}).
+   *
+   * @return true in demo mode, where images come from the embedded fake
+   */
   public boolean demo() {
     return state.demo;
   }
 
-  /** The ComfyUI address the server talks to (the fake's URL in demo mode). */
+  /**
+   * The ComfyUI address the server talks to (the fake's URL in demo mode).
+   *
+   * @return the ComfyUI base URL, as text
+   */
   public String comfyAddress() {
     return state.comfyAddress;
   }
@@ -162,11 +185,13 @@ public final class ComfyLiteServer implements AutoCloseable {
      * starts serving. ComfyUI need not be up: the facade connects in the background and {@code /ready} reports it.
      *
      * @return the running server
-     * @throws IOException if the port cannot be bound, or the demo's fake ComfyUI cannot start
-     * @throws io.github.comfylite.errors.WorkflowException if the workflow directories cannot be read
+     * @throws IOException if the port cannot be bound
+     * @throws IllegalArgumentException if a workflow directory does not exist, or the explicitly configured default
+     *     workflow does not exist (the message names the variable)
+     * @throws java.io.UncheckedIOException if the demo's fake ComfyUI cannot start
      */
     public ComfyLiteServer buildAndStart() throws IOException {
-      ServerConfig cfg = config != null ? config : ServerConfig.fromEnv(java.util.Map.of());
+      ServerConfig cfg = config != null ? config : ServerConfig.fromEnv(Map.of());
       // Each resource is pushed to the front as it is created, so close() (and a failed start) closes in reverse:
       // the facade first (its last outcomes still go to the webhook sender), then the sender, then the demo's fake.
       Deque<AutoCloseable> owned = new ArrayDeque<>();
@@ -195,12 +220,13 @@ public final class ComfyLiteServer implements AutoCloseable {
         } else {
           comfyUrl = cfg.comfyUrl().orElseThrow();
         }
-        Duration firstBackoff = Duration.ofMillis(500);
+        Duration maxBackoff = cfg.webhookMaxBackoff();
+        Duration firstBackoff = Duration.ofMillis(500).compareTo(maxBackoff) <= 0 ? Duration.ofMillis(500) : maxBackoff;
         WebhookSender.Builder webhookBuilder = WebhookSender.builder()
             .maxAttempts(cfg.webhookMaxAttempts())
             .attemptTimeout(cfg.webhookTimeout())
-            .maxBackoff(cfg.webhookMaxBackoff())
-            .initialBackoff(firstBackoff.compareTo(cfg.webhookMaxBackoff()) <= 0 ? firstBackoff : cfg.webhookMaxBackoff());
+            .initialBackoff(firstBackoff)
+            .maxBackoff(maxBackoff);
         cfg.webhookSecret().ifPresent(webhookBuilder::secret);
         WebhookSender webhooks = webhookBuilder.build();
         owned.addFirst(webhooks);
@@ -214,6 +240,7 @@ public final class ComfyLiteServer implements AutoCloseable {
             .retainFinished(64, 64L << 20)
             .build();
         owned.addFirst(facade);
+        checkWorkflows(cfg, cfg.defaultWorkflowConfigured(), facade.workflows());
         String comfyAddress = comfyUrl.toString();
 
         ServerState state = new ServerState(cfg, facade, webhooks, comfyAddress, demo);
@@ -267,6 +294,8 @@ public final class ComfyLiteServer implements AutoCloseable {
    */
   static Path[] workflowDirectories(ServerConfig config) throws IOException {
     if (config.workflowDirsConfigured() || Files.isDirectory(config.templatesDir())) {
+      requireDirectory("COMFYLITE_TEMPLATES_DIR", config.templatesDir());
+      requireDirectory("COMFYLITE_CONFIGS_DIR", config.configsDir());
       return new Path[] {config.templatesDir(), config.configsDir()};
     }
     Optional<Path> bundled = BundledWorkflows.extract();
@@ -278,6 +307,37 @@ public final class ComfyLiteServer implements AutoCloseable {
         + " bundled with the server (copied to " + root + "). Set COMFYLITE_TEMPLATES_DIR and"
         + " COMFYLITE_CONFIGS_DIR to use your own.");
     return new Path[] {root.resolve("templates"), root.resolve("configs")};
+  }
+
+  private static void requireDirectory(String variable, Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(variable + ": " + dir.toAbsolutePath() + " does not exist or is not a"
+          + " directory");
+    }
+  }
+
+  /**
+   * Checks the default workflow exists: a start-up error when it was configured explicitly (a typo would fail every
+   * request), a warning when it is the built-in default ({@code starter}) and the directories lack it. Logs which
+   * workflows were loaded and which are broken, so that a bad file shows at start-up rather than at the first request.
+   */
+  private static void checkWorkflows(ServerConfig config, boolean defaultExplicit, WorkflowManager workflows) {
+    List<String> names = workflows.names();
+    Map<String, WorkflowException> problems = workflows.problems();
+    LOG.log(Level.INFO, () -> "workflows in " + workflows.templatesDirectory() + ": "
+        + (names.isEmpty() ? "none" : String.join(", ", names)));
+    problems.forEach((name, e) -> LOG.log(Level.WARNING, () -> "workflow '" + name + "' cannot be used: "
+        + e.getMessage()));
+    if (!names.contains(config.defaultWorkflow())) {
+      String message = "COMFYLITE_DEFAULT_WORKFLOW: workflow '" + config.defaultWorkflow() + "' "
+          + (problems.containsKey(config.defaultWorkflow()) ? "cannot be loaded: "
+              + problems.get(config.defaultWorkflow()).getMessage() : "does not exist")
+          + " (available: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")";
+      if (defaultExplicit) {
+        throw new IllegalArgumentException(message);
+      }
+      LOG.log(Level.WARNING, () -> message + "; requests must name a workflow");
+    }
   }
 
   private static String describe(InetSocketAddress address, int port) {

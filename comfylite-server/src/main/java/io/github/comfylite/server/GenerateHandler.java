@@ -36,7 +36,7 @@ final class GenerateHandler implements Route.Handler {
     request.requireJson();
     GenerateBody body = GenerateBody.parse(request.body(), state.limits);
     String name = body.workflow().orElse(state.config.defaultWorkflow());
-    Workflow workflow = state.workflow( name, false);
+    Workflow workflow = state.workflow(name, false);
 
     Map<String, Object> params = new LinkedHashMap<>(body.params());
     if (workflow.parameter("prompt").isPresent() && !params.containsKey("prompt")) {
@@ -83,12 +83,14 @@ final class GenerateHandler implements Route.Handler {
     Outcome early = handle.outcome().getNow(null);
     if (early instanceof Outcome.Failed failed) {
       if (failed.kind() == FailureKind.VALIDATION) {
-        throw HttpError.badRequest("ComfyUI rejected the workflow: " + failed.message())
+        // The tracker's message already reads "ComfyUI rejected the prompt: …"; don't prefix it twice.
+        throw HttpError.badRequest(failed.message())
             .with("kind", "validation").with("node_errors", failed.details()).with("prompt_id", handle.promptId());
       }
       if (failed.kind() == FailureKind.UNAVAILABLE) {
         throw new HttpError(503, "ComfyUI is unreachable at " + state.comfyAddress + ": " + failed.message())
-            .with("kind", "unavailable").with("prompt_id", handle.promptId());
+            .with("kind", "unavailable").with("prompt_id", handle.promptId())
+            .header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
       }
     }
     Map<String, Object> response = new LinkedHashMap<>();

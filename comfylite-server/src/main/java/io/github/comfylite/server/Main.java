@@ -107,6 +107,9 @@ public final class Main {
     }
     try {
       return new Launch(Optional.of(ComfyLiteServer.builder().config(config).buildAndStart()), 0);
+    } catch (IllegalArgumentException e) {
+      err.println("comfylite-server: " + e.getMessage());
+      return Launch.failed(2);
     } catch (IOException | RuntimeException e) {
       err.println("comfylite-server: cannot start: " + e.getMessage());
       LOG.log(Level.DEBUG, "start-up failed", e);

@@ -24,7 +24,7 @@ final class WorkflowHandler implements Route.Handler {
     if (!WorkflowNames.isValid(name)) {
       throw HttpError.badRequest(WorkflowNames.problem(name));
     }
-    Workflow workflow = state.workflow( name, true);
+    Workflow workflow = state.workflow(name, true);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", workflow.name());
     workflow.description().ifPresent(d -> body.put("description", d));

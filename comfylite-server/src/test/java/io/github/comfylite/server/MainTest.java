@@ -97,6 +97,25 @@ class MainTest {
   }
 
   @Test
+  void missingWorkflowDirectoryOrDefaultWorkflowStopsStartUpNamingTheVariable(@TempDir Path dir) {
+    Main.Launch missing = launch(List.of("--demo"), Map.of("COMFYLITE_ADDRESS", "127.0.0.1:0",
+        "COMFYLITE_TEMPLATES_DIR", dir.resolve("nope").toString(),
+        "COMFYLITE_CONFIGS_DIR", Harness.ROOT.resolve("configs").toString()));
+    assertThat(missing.exitStatus()).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("COMFYLITE_TEMPLATES_DIR: ")
+        .contains("does not exist or is not a directory");
+
+    Main.Launch typo = launch(List.of("--demo"), Map.of("COMFYLITE_ADDRESS", "127.0.0.1:0",
+        "COMFYLITE_TEMPLATES_DIR", Harness.ROOT.resolve("templates").toString(),
+        "COMFYLITE_CONFIGS_DIR", Harness.ROOT.resolve("configs").toString(),
+        "COMFYLITE_DEFAULT_WORKFLOW", "startr"));
+    assertThat(typo.exitStatus()).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("COMFYLITE_DEFAULT_WORKFLOW: workflow 'startr' does not exist (available: ")
+        .contains("starter");
+  }
+
+  @Test
   void portInUseExitsWithOne() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Main.Launch launch = launch(List.of("--demo"), Map.of("COMFYLITE_ADDRESS", "127.0.0.1:" + taken.getLocalPort()));

@@ -2,7 +2,13 @@ package io.github.comfylite.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class SecurityTest {
@@ -35,6 +41,49 @@ class SecurityTest {
       assertThat(h.get("/workflows").status()).isEqualTo(200);
       assertThat(h.get("/no-such-route").status()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void logsNeverContainPromptTextKeysOrWebhookQueryStrings() throws Exception {
+    List<String> records = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        String message = record.getMessage();
+        if (record.getParameters() != null) {
+          message = java.text.MessageFormat.format(message, record.getParameters());
+        }
+        records.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger root = Logger.getLogger("io.github.comfylite");
+    Level before = root.getLevel();
+    root.setLevel(Level.ALL);
+    root.addHandler(capture);
+    try (Harness h = Harness.start(Map.of("COMFYLITE_API_KEY", KEY))) {
+      h.token(KEY);
+      Harness.Reply reply = h.post("/generate", "{\"prompt\":\"zebra-unicorn-secret-words\",\"webhook_url\":\""
+          + h.webhookUrl() + "?token=hook-secret-123\"}");
+      assertThat(reply.status()).isEqualTo(200);
+      h.takeWebhook();
+      h.post("/generate", "{\"prompt\":\"zebra-unicorn-secret-words\",\"widht\":1}");
+      h.token("wrong-key-zebra-0123456789");
+      h.get("/workflows");
+    } finally {
+      root.removeHandler(capture);
+      root.setLevel(before);
+    }
+    assertThat(records).isNotEmpty();
+    assertThat(records).noneMatch(r -> r.contains("zebra-unicorn-secret-words"))
+        .noneMatch(r -> r.contains("hook-secret-123"))
+        .noneMatch(r -> r.contains(KEY))
+        .noneMatch(r -> r.contains("wrong-key-zebra"));
   }
 
   @Test

@@ -174,7 +174,7 @@ class ServerEndToEndTest {
       assertThat(reply.status()).as(reply.toString()).isEqualTo(400);
       assertThat(reply.json().get("kind").asText()).isEqualTo("validation");
       assertThat(reply.json().get("node_errors").isObject()).isTrue();
-      assertThat(reply.error()).startsWith("ComfyUI rejected the workflow");
+      assertThat(reply.error()).startsWith("ComfyUI rejected the prompt: ").containsOnlyOnce("rejected");
       // The webhook hears of it too (documented).
       assertThat(h.takeWebhook().get("status").asText()).isEqualTo("failure");
       assertThat(h.get("/health").status()).isEqualTo(200);
