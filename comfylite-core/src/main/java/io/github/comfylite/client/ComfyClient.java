@@ -537,8 +537,9 @@ public final class ComfyClient implements AutoCloseable {
   /** Events of one socket; {@code gen} tells a stale socket's callbacks from the current one's. */
   private final class SocketListener extends WebSocketListener {
     private final int gen;
-    private boolean opened; // reader-thread confined
-    private boolean lostReported;
+    // OkHttp may call onOpen on the dispatcher thread and later callbacks on its reader thread.
+    private volatile boolean opened;
+    private volatile boolean lostReported;
 
     SocketListener(int gen) {
       this.gen = gen;

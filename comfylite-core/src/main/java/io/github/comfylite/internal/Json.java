@@ -2,6 +2,7 @@ package io.github.comfylite.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -29,6 +30,8 @@ public final class Json {
       .disable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
       .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+      // Emoji and other characters beyond U+FFFF go out as their UTF-8 bytes, not as escaped surrogate pairs.
+      .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
       .build();
 
   /** Mapper for workflow mapping files ({@code configs/NAME.yaml}). */

@@ -49,7 +49,7 @@ import okio.BufferedSink;
  *         .build()) {
  *     comfy.generate(GenerationRequest.builder("starter")
  *         .param("prompt", "a lighthouse at dusk")
- *         .sink(webhooks.sink(URI.create("https://example.com/hooks/comfy")))
+ *         .addSink(webhooks.sink(URI.create("https://example.com/hooks/comfy")))
  *         .build());
  * }
  * }</pre>

@@ -238,6 +238,9 @@ final class ParameterValues {
     if (raw instanceof ImageInput) {
       return "an image";
     }
+    if (raw instanceof JsonNode) {
+      return ((JsonNode) raw).isArray() ? "a list" : "an object";
+    }
     return "a value of type " + raw.getClass().getSimpleName();
   }
 

@@ -151,6 +151,11 @@ public final class Workflow {
     for (Binding binding : bindings.values()) {
       ParameterSpec spec = binding.spec;
       Object raw = params.get(spec.name());
+      if (raw instanceof JsonNode) {
+        // Values straight from a parsed JSON request: scalars become their Java value, JSON null means absent.
+        JsonNode node = (JsonNode) raw;
+        raw = node.isNull() || node.isMissingNode() ? null : ParameterValues.fromNode(node).orElse(raw);
+      }
       if (raw == null) {
         if (spec.randomWhenAbsent()) {
           Object seed = randomSeed(spec);

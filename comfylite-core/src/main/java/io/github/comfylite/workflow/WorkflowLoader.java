@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads one workflow's template and mapping file and checks them against each other. Every problem becomes a
@@ -39,6 +40,8 @@ final class WorkflowLoader {
   private static final Map<String, String> TYPE_ALIASES = Map.of(
       "int", "integer", "long", "integer", "float", "number", "double", "number", "decimal", "number",
       "str", "string", "text", "string", "bool", "boolean");
+
+  private static final Pattern SOURCE = Pattern.compile("\\[Source: [^;]*; ");
 
   private final String name;
   private final Path templateFile;
@@ -610,9 +613,16 @@ final class WorkflowLoader {
     JsonLocation location = e.getLocation();
     String where = location == null || location.getLineNr() < 0 ? ""
         : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
-    String message = e.getOriginalMessage();
-    int newline = message.indexOf('\n');
-    return (newline >= 0 ? message.substring(0, newline) : message) + where;
+    // SnakeYAML spreads its message over lines with indented source excerpts; keep the unindented sentences.
+    List<String> sentences = new ArrayList<>();
+    for (String line : e.getOriginalMessage().split("\\R")) {
+      if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+        sentences.add(line.strip());
+      }
+    }
+    String message = String.join(": ", sentences);
+    // Jackson names the (redacted) source inside nested locations; the file is already at the start of our message.
+    return SOURCE.matcher(message).replaceAll("[") + where;
   }
 
   static String kind(JsonNode node) {

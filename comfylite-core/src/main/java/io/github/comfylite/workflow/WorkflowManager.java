@@ -254,7 +254,8 @@ public final class WorkflowManager {
    *
    * @param name the workflow's name
    * @param params parameter values: {@code String}, {@code Integer}, {@code Long}, {@code BigInteger},
-   *     {@code Double}, {@code BigDecimal}, {@code Boolean} or {@link ImageInput}, by parameter name
+   *     {@code Double}, {@code BigDecimal}, {@code Boolean} or {@link ImageInput}, by parameter name; scalar Jackson
+   *     {@code JsonNode}s from a parsed request are accepted too (JSON null means absent)
    * @throws WorkflowException if the workflow cannot be used (see {@link #workflow(String)}), a parameter is unknown or
    *     required and missing, or a value has the wrong type or is out of range
    */
@@ -360,7 +361,7 @@ public final class WorkflowManager {
         if (problem == null) {
           found.add(name);
         } else if (Files.isRegularFile(file)) {
-          bad.put(name, new WorkflowException(name, file, null, file + ": cannot be used: " + problem
+          bad.putIfAbsent(name, new WorkflowException(name, file, null, file + ": cannot be used: " + problem
               + "; rename the file"));
         }
       }

@@ -47,7 +47,8 @@ final class Request {
     String mediaType = contentType.get().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
     if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
       throw new HttpError(415, "Content-Type must be application/json, got '"
-          + WorkflowNames.printable(contentType.get()) + "'").header("Accept-Post", "application/json");
+          + WorkflowNames.printable(contentType.get()) + "' (with curl, add -H 'Content-Type: application/json')")
+          .header("Accept-Post", "application/json");
     }
   }
 

@@ -25,12 +25,19 @@ import java.util.TreeSet;
  */
 final class Router implements HttpHandler {
   private static final System.Logger LOG = System.getLogger(Router.class.getName());
-  /** How much of an unread request body we read and discard so the client sees our answer (e.g. a 413). */
-  private static final long DRAIN_LIMIT = 64L << 20;
+  /**
+   * How much of an unread request body (a rejected upload) we read and discard before answering, so that a client
+   * still sending sees our answer (a 413, say) instead of a reset connection. A body declared larger than this is
+   * not read: we answer at once and the JDK server closes the connection.
+   */
+  private static final long DRAIN_LIMIT = 8L << 20;
 
   private final List<Route> routes;
   private final Optional<byte[]> apiKeyDigest;
   private final long maxBodyBytes;
+  /** Exchanges being handled, so that close() can wait for them; guarded by {@code this}. */
+  private int active;
+  private boolean stopping;
 
   Router(List<Route> routes, Optional<String> apiKey, long maxBodyBytes) {
     this.routes = List.copyOf(routes);
@@ -42,8 +49,57 @@ final class Router implements HttpHandler {
     return routes;
   }
 
+  /**
+   * Refuses new requests (503) and waits until those in progress are answered.
+   *
+   * @return whether all were answered within {@code timeoutMillis}
+   */
+  synchronized boolean stopAndAwaitIdle(long timeoutMillis) throws InterruptedException {
+    stopping = true;
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    while (active > 0) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+    }
+    return true;
+  }
+
+  private synchronized boolean enter() {
+    if (stopping) {
+      return false;
+    }
+    active++;
+    return true;
+  }
+
+  private synchronized void exit() {
+    if (--active == 0) {
+      notifyAll();
+    }
+  }
+
   @Override
   public void handle(HttpExchange exchange) {
+    if (!enter()) {
+      try (exchange) {
+        exchange.getResponseHeaders().set("Connection", "close");
+        write(exchange, errorResponse(new HttpError(503, "the server is shutting down")));
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, () -> "client connection failed during shutdown: " + e);
+      }
+      return;
+    }
+    try {
+      serve(exchange);
+    } finally {
+      exit();
+    }
+  }
+
+  private void serve(HttpExchange exchange) {
     long start = System.nanoTime();
     int status = 0;
     try (exchange) {
@@ -61,7 +117,12 @@ final class Router implements HttpHandler {
         response = errorResponse(new HttpError(500, "internal server error; the server log has the details"));
       }
       status = response.status;
-      drainUnread(exchange);
+      String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+      if (declared != null && declared.strip().length() > 0 && parseLength(declared) > DRAIN_LIMIT) {
+        response.header("Connection", "close");
+      } else {
+        drainUnread(exchange);
+      }
       write(exchange, response);
     } catch (IOException e) {
       LOG.log(Level.DEBUG, () -> "client connection failed while answering " + describe(exchange) + ": " + e);
@@ -139,6 +200,14 @@ final class Router implements HttpHandler {
     Response response = Response.json(e.status, body);
     e.headers.forEach(response::header);
     return response;
+  }
+
+  private static long parseLength(String value) {
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static void drainUnread(HttpExchange exchange) {

@@ -52,6 +52,7 @@ public final class ServerConfig {
   private final Path configsDir;
   private final boolean workflowDirsConfigured;
   private final String defaultWorkflow;
+  private final boolean defaultWorkflowConfigured;
   private final Optional<String> apiKey;
   private final Optional<String> webhookSecret;
   private final List<String> webhookAllowedHosts;
@@ -94,6 +95,7 @@ public final class ServerConfig {
     workflowDirsConfigured = r.isSet("COMFYLITE_TEMPLATES_DIR") || r.isSet("COMFYLITE_CONFIGS_DIR");
     templatesDir = r.parse("COMFYLITE_TEMPLATES_DIR", "templates", ServerConfig::parsePath, Path.of("templates"));
     configsDir = r.parse("COMFYLITE_CONFIGS_DIR", "configs", ServerConfig::parsePath, Path.of("configs"));
+    defaultWorkflowConfigured = r.isSet("COMFYLITE_DEFAULT_WORKFLOW");
     defaultWorkflow = r.parse("COMFYLITE_DEFAULT_WORKFLOW", "starter", ServerConfig::parseWorkflowName, "starter");
     apiKey = r.secret("COMFYLITE_API_KEY", 16);
     webhookSecret = r.secret("COMFYLITE_WEBHOOK_SECRET", 1);
@@ -183,6 +185,11 @@ public final class ServerConfig {
   /** The workflow a {@code /generate} request without a {@code workflow} field uses. */
   public String defaultWorkflow() {
     return defaultWorkflow;
+  }
+
+  /** Whether {@code COMFYLITE_DEFAULT_WORKFLOW} was set (then it must exist at start-up). */
+  public boolean defaultWorkflowConfigured() {
+    return defaultWorkflowConfigured;
   }
 
   /** The bearer token clients must send; empty means no authentication. */

@@ -1,0 +1,30 @@
+package io.github.comfylite.server;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code DELETE /prompts/{id}}: cancels a queued or running prompt (202); 409 when it has already finished. */
+final class CancelHandler implements Route.Handler {
+  private final ServerState state;
+
+  CancelHandler(ServerState state) {
+    this.state = state;
+  }
+
+  @Override
+  public Response handle(Request request) {
+    String id = request.pathParam("id");
+    PromptStore.Entry entry = state.store.get(id).orElseThrow(() -> ServerState.unknownPrompt(id));
+    if (entry.finished() || !state.comfy.cancel(id)) {
+      PromptStore.Entry now = state.store.get(id).orElse(entry);
+      String how = now.succeeded() ? "succeeded" : now.failure().map(f -> "failed ("
+          + f.kind().name().toLowerCase(Locale.ROOT) + ")").orElse("finished");
+      throw new HttpError(409, "prompt " + id + " has already " + how + "; nothing to cancel");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("prompt_id", id);
+    body.put("status", "cancelling");
+    return Response.json(202, body);
+  }
+}
