@@ -104,7 +104,11 @@ public final class ComfyLite implements AutoCloseable {
     tracker.start(FIRST_CONNECT_WAIT);
   }
 
-  /** Starts configuring an instance. */
+  /**
+   * Starts configuring an instance.
+   *
+   * @return a new builder; {@link Builder#build()} checks that the required settings are present
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -197,12 +201,20 @@ public final class ComfyLite implements AutoCloseable {
     return new PromptStatus(s.promptId(), s.workflow(), state, OptionalInt.empty(), progress, s.outcome());
   }
 
-  /** The workflows this instance builds requests from. */
+  /**
+   * The workflows this instance builds requests from.
+   *
+   * @return the manager given to the builder, or the one created from its workflow directories
+   */
   public WorkflowManager workflows() {
     return workflows;
   }
 
-  /** The number of accepted prompts that have not ended yet (for back-pressure). */
+  /**
+   * The number of accepted prompts that have not ended yet (for back-pressure).
+   *
+   * @return the count at the moment of the call
+   */
   public int inFlight() {
     return tracker.inFlight();
   }
@@ -210,6 +222,8 @@ public final class ComfyLite implements AutoCloseable {
   /**
    * The state of the WebSocket to ComfyUI ({@code CONNECTED} when events flow). While it is not connected, ComfyLite
    * keeps reconnecting in the background and prompts in flight keep waiting (only their timeout ends them).
+   *
+   * @return the state at the moment of the call; it may change right after
    */
   public ConnectionState connectionState() {
     return tracker.connectionState();

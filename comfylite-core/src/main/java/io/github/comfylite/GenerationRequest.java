@@ -51,7 +51,11 @@ public final class GenerationRequest {
     return new Builder(workflow);
   }
 
-  /** A builder holding this request's values. */
+  /**
+   * A builder holding this request's values.
+   *
+   * @return a new builder; changing it leaves this request as it is
+   */
   public Builder toBuilder() {
     Builder b = new Builder(workflow);
     b.params.putAll(params);
@@ -61,27 +65,47 @@ public final class GenerationRequest {
     return b;
   }
 
-  /** The workflow's name. */
+  /**
+   * The workflow's name.
+   *
+   * @return the name of the workflow to run, e.g. {@code starter}
+   */
   public String workflow() {
     return workflow;
   }
 
-  /** The parameter values, in the order they were set; unmodifiable. Unset parameters take their defaults. */
+  /**
+   * The parameter values, in the order they were set; unmodifiable. Unset parameters take their defaults.
+   *
+   * @return parameter name → value, as passed to the builder
+   */
   public Map<String, Object> params() {
     return params;
   }
 
-  /** Sinks for this request only, in addition to the ones configured on {@link ComfyLite}; unmodifiable. */
+  /**
+   * Sinks for this request only, in addition to the ones configured on {@link ComfyLite}; unmodifiable.
+   *
+   * @return the request's own sinks, possibly empty
+   */
   public List<ResultSink> sinks() {
     return sinks;
   }
 
-  /** The listener for this request only, in addition to the global one; {@link ComfyLiteListener#NONE} if unset. */
+  /**
+   * The listener for this request only, in addition to the global one; {@link ComfyLiteListener#NONE} if unset.
+   *
+   * @return the request's own listener, never null
+   */
   public ComfyLiteListener listener() {
     return listener;
   }
 
-  /** The overall timeout for this request, overriding {@link ComfyLite.Builder#promptTimeout}, if set. */
+  /**
+   * The overall timeout for this request, overriding {@link ComfyLite.Builder#promptTimeout}, if set.
+   *
+   * @return the request's own timeout, or empty to use the instance's
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
@@ -174,7 +198,11 @@ public final class GenerationRequest {
       return this;
     }
 
-    /** Builds the request. */
+    /**
+     * Builds the request.
+     *
+     * @return an immutable request, reusable for any number of submissions
+     */
     public GenerationRequest build() {
       return new GenerationRequest(this);
     }

@@ -11,7 +11,13 @@ import java.util.Objects;
  */
 public record Preview(String nodeId, String mimeType, byte[] bytes) {
 
-  /** Checks the components are present. */
+  /**
+   * Checks the components are present.
+   *
+   * @param nodeId the node that sent it, or the empty string when ComfyUI did not say (legacy preview frames)
+   * @param mimeType the MIME type read from the image's magic bytes
+   * @param bytes the encoded image; the array is shared, do not change it
+   */
   public Preview {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(mimeType, "mimeType");

@@ -27,12 +27,20 @@ public final class PromptHandle {
     this.result = new ResultFuture(this);
   }
 
-  /** The ComfyUI prompt id; final once {@link ComfyLite#submit} has returned. */
+  /**
+   * The ComfyUI prompt id; final once {@link ComfyLite#submit} has returned.
+   *
+   * @return the id ComfyUI knows the prompt by
+   */
   public String promptId() {
     return promptId;
   }
 
-  /** The name of the workflow the prompt was built from. */
+  /**
+   * The name of the workflow the prompt was built from.
+   *
+   * @return the workflow's name, as in the request
+   */
   public String workflow() {
     return workflow;
   }
@@ -41,6 +49,8 @@ public final class PromptHandle {
    * The result: completes with the images, or exceptionally with a {@link PromptFailedException} whose
    * {@link PromptFailedException#kind() kind} says why. Cancelling this future ({@code cancel(true)} or
    * {@code cancel(false)}) cancels the prompt in ComfyUI, as {@link #cancel()} does.
+   *
+   * @return the same future on every call
    */
   public CompletableFuture<GenerationResult> result() {
     return result;
@@ -49,6 +59,8 @@ public final class PromptHandle {
   /**
    * The outcome, the same one every sink receives. Always completes normally, with a {@code Succeeded} or a
    * {@code Failed}. Cancelling this future does not cancel the prompt.
+   *
+   * @return the same future on every call
    */
   public CompletableFuture<Outcome> outcome() {
     return outcome;

@@ -23,7 +23,16 @@ public record PromptStatus(
     Optional<Progress> progress,
     Optional<Outcome> outcome) {
 
-  /** Checks the components are present. */
+  /**
+   * Checks the components are present.
+   *
+   * @param promptId the prompt's id
+   * @param workflow the workflow it was built from
+   * @param state where it is
+   * @param queuePosition its place in ComfyUI's queue while {@link State#QUEUED}, when known
+   * @param progress the latest progress while {@link State#RUNNING}
+   * @param outcome how it ended, once {@link State#SUCCEEDED} or {@link State#FAILED}
+   */
   public PromptStatus {
     Objects.requireNonNull(promptId, "promptId");
     Objects.requireNonNull(workflow, "workflow");

@@ -137,12 +137,20 @@ public final class ComfyClient implements AutoCloseable {
     return new Builder();
   }
 
-  /** The id this client sends as {@code client_id} and as the socket's {@code clientId}. */
+  /**
+   * The id this client sends as {@code client_id} and as the socket's {@code clientId}.
+   *
+   * @return the client id, fixed for the life of this client
+   */
   public String clientId() {
     return clientId;
   }
 
-  /** The server's base URL, normalised to end with {@code /}. */
+  /**
+   * The server's base URL, normalised to end with {@code /}.
+   *
+   * @return the URL every request path is resolved against
+   */
   public URI baseUrl() {
     return baseUri;
   }
@@ -446,7 +454,11 @@ public final class ComfyClient implements AutoCloseable {
     open();
   }
 
-  /** The socket's current state. */
+  /**
+   * The socket's current state.
+   *
+   * @return the state at the moment of the call; it may change right after
+   */
   public ConnectionState connectionState() {
     synchronized (lock) {
       return state;

@@ -38,7 +38,13 @@ public sealed interface ComfyEvent {
    * @param data the raw {@code data} object
    */
   record Status(int queueRemaining, Optional<String> sid, JsonNode data) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param queueRemaining pending plus running prompts
+     * @param sid the session id, only on the first message of a connection
+     * @param data the raw {@code data} object
+     */
     public Status {
       Objects.requireNonNull(sid, "sid");
       Objects.requireNonNull(data, "data");
@@ -61,7 +67,11 @@ public sealed interface ComfyEvent {
    * @param flags the server's capability map, e.g. {@code {"supports_preview_metadata":true,"max_upload_size":…}}
    */
   record FeatureFlags(JsonNode flags) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param flags the server's capability map, e.g. {@code {"supports_preview_metadata":true,"max_upload_size":…}}
+     */
     public FeatureFlags {
       Objects.requireNonNull(flags, "flags");
     }
@@ -74,7 +84,12 @@ public sealed interface ComfyEvent {
    * @param data the raw {@code data} object
    */
   record ExecutionStart(String promptId, JsonNode data) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt
+     * @param data the raw {@code data} object
+     */
     public ExecutionStart {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(data, "data");
@@ -104,7 +119,13 @@ public sealed interface ComfyEvent {
    * @param data the raw {@code data} object
    */
   record ExecutionCached(String promptId, List<String> nodes, JsonNode data) implements ComfyEvent {
-    /** Checks components and copies the list. */
+    /**
+     * Checks components and copies the list.
+     *
+     * @param promptId the prompt
+     * @param nodes the cached node ids
+     * @param data the raw {@code data} object
+     */
     public ExecutionCached {
       Objects.requireNonNull(promptId, "promptId");
       nodes = List.copyOf(nodes);
@@ -141,7 +162,14 @@ public sealed interface ComfyEvent {
    */
   record Executing(Optional<String> promptId, Optional<String> node, Optional<String> displayNode, JsonNode data)
       implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt; empty in the reconnect form
+     * @param node the node about to run; empty when the prompt is finished
+     * @param displayNode the node to show in a UI (differs from {@code node} for expanded nodes)
+     * @param data the raw {@code data} object
+     */
     public Executing {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(node, "node");
@@ -160,7 +188,11 @@ public sealed interface ComfyEvent {
       this(promptId, node, displayNode, emptyData());
     }
 
-    /** Whether this is the end-of-prompt signal: no node, and a prompt id. */
+    /**
+     * Whether this is the end-of-prompt signal: no node, and a prompt id.
+     *
+     * @return true when ComfyUI is done with the prompt, whether it succeeded, failed or was interrupted
+     */
     public boolean isFinished() {
       return node.isEmpty() && promptId.isPresent();
     }
@@ -183,7 +215,15 @@ public sealed interface ComfyEvent {
    */
   record Progress(Optional<String> promptId, Optional<String> node, double value, double max, JsonNode data)
       implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt, if sent
+     * @param node the node reporting progress, if sent
+     * @param value progress so far
+     * @param max the total
+     * @param data the raw {@code data} object
+     */
     public Progress {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(node, "node");
@@ -216,7 +256,13 @@ public sealed interface ComfyEvent {
    * @param data the raw {@code data} object
    */
   record ProgressState(String promptId, JsonNode nodes, JsonNode data) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt
+     * @param nodes map node id → {@code {value, max, state, node_id, display_node_id, parent_node_id, real_node_id}}
+     * @param data the raw {@code data} object
+     */
     public ProgressState {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(nodes, "nodes");
@@ -251,7 +297,15 @@ public sealed interface ComfyEvent {
    */
   record Executed(String promptId, String node, Optional<String> displayNode, JsonNode output, JsonNode data)
       implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt
+     * @param node the node
+     * @param displayNode the node to show in a UI, if sent
+     * @param output the UI data; {@link NullNode} when ComfyUI sent {@code null}
+     * @param data the raw {@code data} object
+     */
     public Executed {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(node, "node");
@@ -286,7 +340,12 @@ public sealed interface ComfyEvent {
    * @param data the raw {@code data} object
    */
   record ExecutionSuccess(String promptId, JsonNode data) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt
+     * @param data the raw {@code data} object
+     */
     public ExecutionSuccess {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(data, "data");
@@ -320,7 +379,16 @@ public sealed interface ComfyEvent {
    */
   record ExecutionError(String promptId, String nodeId, String nodeType, String exceptionMessage,
       String exceptionType, JsonNode raw) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt
+     * @param nodeId the failing node
+     * @param nodeType its class_type
+     * @param exceptionMessage the message (ComfyUI appends a hint and a newline)
+     * @param exceptionType e.g. {@code RuntimeError}, {@code torch.OutOfMemoryError}
+     * @param raw the raw {@code data} object (traceback, current_inputs, …)
+     */
     public ExecutionError {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(nodeId, "nodeId");
@@ -330,7 +398,11 @@ public sealed interface ComfyEvent {
       Objects.requireNonNull(raw, "raw");
     }
 
-    /** Whether this is the non-fatal "ExecutionBlocked" form, after which the prompt keeps running. */
+    /**
+     * Whether this is the non-fatal "ExecutionBlocked" form, after which the prompt keeps running.
+     *
+     * @return true when {@code exception_type} is {@code ExecutionBlocked}
+     */
     public boolean isBlocked() {
       return "ExecutionBlocked".equals(exceptionType);
     }
@@ -350,7 +422,14 @@ public sealed interface ComfyEvent {
    * @param raw the raw {@code data} object
    */
   record ExecutionInterrupted(String promptId, String nodeId, String nodeType, JsonNode raw) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the prompt
+     * @param nodeId the node that was running
+     * @param nodeType its class_type
+     * @param raw the raw {@code data} object
+     */
     public ExecutionInterrupted {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(nodeId, "nodeId");
@@ -381,7 +460,17 @@ public sealed interface ComfyEvent {
    */
   record PreviewImage(int event, String mimeType, byte[] bytes, Optional<JsonNode> metadata,
       Optional<String> promptId, Optional<String> nodeId) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param event 1 or 4
+     * @param mimeType from the magic bytes, never from ComfyUI's format code
+     * @param bytes the encoded image
+     * @param metadata the event-4 metadata ({@code node_id, prompt_id, display_node_id, parent_node_id, real_node_id,
+     *     image_type}); empty for event 1
+     * @param promptId {@code metadata.prompt_id}; empty for event 1
+     * @param nodeId {@code metadata.node_id}; empty for event 1
+     */
     public PreviewImage {
       Objects.requireNonNull(mimeType, "mimeType");
       Objects.requireNonNull(bytes, "bytes");
@@ -390,7 +479,11 @@ public sealed interface ComfyEvent {
       Objects.requireNonNull(nodeId, "nodeId");
     }
 
-    /** {@code metadata.display_node_id}, when sent. */
+    /**
+     * {@code metadata.display_node_id}, when sent.
+     *
+     * @return the node to show the image on in a UI; empty for event 1 or when the metadata lacks it
+     */
     public Optional<String> displayNodeId() {
       return metadata.flatMap(m -> ComfyEvents.text(m, "display_node_id"));
     }
@@ -414,7 +507,12 @@ public sealed interface ComfyEvent {
    * @param text the UTF-8 text
    */
   record Text(String nodeId, String text) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param nodeId the node
+     * @param text the UTF-8 text
+     */
     public Text {
       Objects.requireNonNull(nodeId, "nodeId");
       Objects.requireNonNull(text, "text");
@@ -429,7 +527,12 @@ public sealed interface ComfyEvent {
    * @param raw the whole message
    */
   record Unknown(String type, JsonNode raw) implements ComfyEvent {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param type the message's {@code type} ({@code ""} if it had none)
+     * @param raw the whole message
+     */
     public Unknown {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(raw, "raw");

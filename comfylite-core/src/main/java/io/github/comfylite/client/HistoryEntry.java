@@ -27,7 +27,20 @@ import java.util.Optional;
 public record HistoryEntry(String promptId, JsonNode raw, Optional<String> statusStr, boolean completed,
     Map<String, List<GeneratedImage.FileRef>> outputImages, List<JsonNode> messages) {
 
-  /** Checks components and makes the collections unmodifiable (map order is kept). */
+  /**
+   * Checks components and makes the collections unmodifiable (map order is kept).
+   *
+   * @param promptId the prompt
+   * @param raw the whole entry ({@code prompt}, {@code outputs}, {@code status}, {@code meta})
+   * @param statusStr {@code "success"} or {@code "error"}; empty on servers before 2024-01, which record no status
+   *     (then judge by the outputs)
+   * @param completed {@code status.completed}: true only for a successful run; false for errors, interrupts and when
+   *     there is no status
+   * @param outputImages node id → the images it saved ({@code outputs[node].images}), ordered like the nodes in the
+   *     submitted graph; nodes that are not in the graph (expanded ids) follow in ComfyUI's order
+   * @param messages {@code status.messages}: {@code [type, data]} pairs for execution_start, execution_cached and the
+   *     terminal event; see {@link #events()}
+   */
   public HistoryEntry {
     Objects.requireNonNull(promptId, "promptId");
     Objects.requireNonNull(raw, "raw");
@@ -91,7 +104,11 @@ public record HistoryEntry(String promptId, JsonNode raw, Optional<String> statu
     return events;
   }
 
-  /** All output images in {@link #outputImages()} order. */
+  /**
+   * All output images in {@link #outputImages()} order.
+   *
+   * @return a new list of every image reference, node by node
+   */
   public List<GeneratedImage.FileRef> allImages() {
     List<GeneratedImage.FileRef> all = new ArrayList<>();
     outputImages.values().forEach(all::addAll);

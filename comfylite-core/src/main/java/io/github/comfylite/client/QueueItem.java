@@ -13,7 +13,13 @@ import java.util.Optional;
  * @param clientId {@code extra_data.client_id}: whose prompt it is; empty when it was submitted without one
  */
 public record QueueItem(JsonNode number, String promptId, Optional<String> clientId) {
-  /** Checks components. */
+  /**
+   * Checks components.
+   *
+   * @param number the queue priority (smaller runs first; an int or a float)
+   * @param promptId the prompt id
+   * @param clientId {@code extra_data.client_id}: whose prompt it is; empty when it was submitted without one
+   */
   public QueueItem {
     Objects.requireNonNull(number, "number");
     Objects.requireNonNull(promptId, "promptId");

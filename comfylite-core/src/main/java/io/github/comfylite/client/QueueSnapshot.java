@@ -19,7 +19,13 @@ public record QueueSnapshot(List<QueueItem> running, List<QueueItem> pending) {
   private static final Comparator<QueueItem> RUN_ORDER =
       Comparator.comparing((QueueItem item) -> numberOf(item.number())).thenComparing(QueueItem::promptId);
 
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param running the prompt being executed (at most one)
+   * @param pending the prompts waiting, in run order: sorted by {@code number}, then prompt id (ComfyUI's own list is
+   *     in heap order, which is not run order)
+   */
   public QueueSnapshot {
     running = List.copyOf(running);
     pending = List.copyOf(pending);

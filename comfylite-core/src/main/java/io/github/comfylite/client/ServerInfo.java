@@ -19,7 +19,18 @@ import java.util.OptionalLong;
 public record ServerInfo(Optional<String> version, boolean supportsFeatureFlags, boolean supportsPreviewMetadata,
     boolean supportsClientPromptId, boolean supportsTargetedInterrupt, OptionalLong maxUploadSize) {
 
-  /** Checks components. */
+  /**
+   * Checks components.
+   *
+   * @param version {@code system.comfyui_version}, e.g. {@code "0.3.64"}; empty on servers before 2024-08-30
+   * @param supportsFeatureFlags {@code /features} answered (v0.3.45+): the socket handshake, {@code progress_state} and
+   *     binary event 4 exist
+   * @param supportsPreviewMetadata the server sends event-4 previews with metadata to clients that ask
+   * @param supportsClientPromptId the server uses the {@code prompt_id} we send (v0.3.45+)
+   * @param supportsTargetedInterrupt {@code POST /interrupt {"prompt_id"}} interrupts only that prompt (v0.3.57+);
+   *     false when the version is unknown, because older servers interrupt <em>whatever</em> runs
+   * @param maxUploadSize the request body limit in bytes ({@code max_upload_size}), when the server reports it
+   */
   public ServerInfo {
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(maxUploadSize, "maxUploadSize");

@@ -15,7 +15,11 @@ import java.util.Objects;
  */
 public sealed interface SubmitResult {
 
-  /** Whether ComfyUI queued the prompt. */
+  /**
+   * Whether ComfyUI queued the prompt.
+   *
+   * @return true for {@link Accepted}, false for {@link Rejected}
+   */
   default boolean isAccepted() {
     return this instanceof Accepted;
   }
@@ -31,14 +35,24 @@ public sealed interface SubmitResult {
    * @param nodeErrors node id → errors; <strong>can be non-empty</strong> when only some outputs were queued
    */
   record Accepted(String promptId, JsonNode number, JsonNode nodeErrors) implements SubmitResult {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param promptId the id the server gave the prompt
+     * @param number the queue priority (a global counter, not the queue position; an int, or a float if one was sent)
+     * @param nodeErrors node id → errors; <strong>can be non-empty</strong> when only some outputs were queued
+     */
     public Accepted {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(number, "number");
       Objects.requireNonNull(nodeErrors, "nodeErrors");
     }
 
-    /** Whether some output nodes failed validation and were left out (protocol §9.2). */
+    /**
+     * Whether some output nodes failed validation and were left out (protocol §9.2).
+     *
+     * @return true when {@link #nodeErrors()} is non-empty although the prompt was queued
+     */
     public boolean hasNodeErrors() {
       return nodeErrors.size() > 0;
     }
@@ -60,7 +74,19 @@ public sealed interface SubmitResult {
    */
   record Rejected(int statusCode, String errorType, String message, String details, JsonNode nodeErrors,
       JsonNode rawBody) implements SubmitResult {
-    /** Checks components. */
+    /**
+     * Checks components.
+     *
+     * @param statusCode 400 or 413
+     * @param errorType ComfyUI's {@code error.type}, e.g. {@code prompt_outputs_failed_validation}, {@code no_prompt},
+     *     {@code invalid_prompt}; ours for bodies that carry none: {@code payload_too_large} (413) or
+     *     {@code bad_request} (400 without ComfyUI's JSON)
+     * @param message ComfyUI's {@code error.message}, or ours
+     * @param details ComfyUI's {@code error.details} (usually {@code ""}: the reasons are in {@code nodeErrors})
+     * @param nodeErrors node id → {@code {errors:[{type, message, details, extra_info}], dependent_outputs,
+     *     class_type}}; an empty object when there are none (also for the old {@code []} shape)
+     * @param rawBody the whole body as ComfyUI sent it (a text node when it was not JSON)
+     */
     public Rejected {
       Objects.requireNonNull(errorType, "errorType");
       Objects.requireNonNull(message, "message");

@@ -11,7 +11,14 @@ import java.util.Objects;
  * @param type {@code input}, {@code temp} or {@code output}
  */
 public record UploadedImage(String name, String subfolder, String type) {
-  /** Checks components. */
+  /**
+   * Checks components.
+   *
+   * @param name the stored name; <strong>may differ from the name sent</strong>: a different file of the same name is
+   *     renamed {@code name (1).ext}
+   * @param subfolder the folder inside the type's directory, possibly empty
+   * @param type {@code input}, {@code temp} or {@code output}
+   */
   public UploadedImage {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(subfolder, "subfolder");

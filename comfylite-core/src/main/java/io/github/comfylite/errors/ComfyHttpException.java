@@ -4,7 +4,9 @@ package io.github.comfylite.errors;
 public final class ComfyHttpException extends ComfyLiteException {
   private static final long serialVersionUID = 1L;
 
+  /** The HTTP status; serialized with the exception. */
   private final int statusCode;
+  /** The response body, never null; serialized with the exception. */
   private final String body;
 
   /**
@@ -20,12 +22,20 @@ public final class ComfyHttpException extends ComfyLiteException {
     this.body = body == null ? "" : body;
   }
 
-  /** The HTTP status code ComfyUI answered with. */
+  /**
+   * The HTTP status code ComfyUI answered with.
+   *
+   * @return the status, e.g. 500
+   */
   public int statusCode() {
     return statusCode;
   }
 
-  /** The response body as text; empty when ComfyUI sent none. */
+  /**
+   * The response body as text; empty when ComfyUI sent none.
+   *
+   * @return the body, never null
+   */
   public String body() {
     return body;
   }

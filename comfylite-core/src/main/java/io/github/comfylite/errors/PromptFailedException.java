@@ -11,9 +11,13 @@ import java.util.Optional;
 public final class PromptFailedException extends ComfyLiteException {
   private static final long serialVersionUID = 1L;
 
+  /** The failed prompt's id; serialized with the exception. */
   private final String promptId;
+  /** Why it failed; serialized with the exception. */
   private final FailureKind kind;
+  /** The failing node's id, or null when ComfyUI named none; serialized with the exception. */
   private final String nodeId;
+  /** The failing node's class type, or null when ComfyUI named none; serialized with the exception. */
   private final String nodeType;
 
   /**
@@ -33,22 +37,38 @@ public final class PromptFailedException extends ComfyLiteException {
     this.nodeType = nodeType;
   }
 
-  /** The id of the prompt that failed. */
+  /**
+   * The id of the prompt that failed.
+   *
+   * @return the prompt id ComfyUI knows it by
+   */
   public String promptId() {
     return promptId;
   }
 
-  /** Why the prompt failed. */
+  /**
+   * Why the prompt failed.
+   *
+   * @return the failure's kind, e.g. a node error or a timeout
+   */
   public FailureKind kind() {
     return kind;
   }
 
-  /** The id of the node that failed, when ComfyUI named one. */
+  /**
+   * The id of the node that failed, when ComfyUI named one.
+   *
+   * @return the node id, or empty for failures not tied to a node (timeouts, cancellation, lost prompts)
+   */
   public Optional<String> nodeId() {
     return Optional.ofNullable(nodeId);
   }
 
-  /** The class_type of the node that failed, when ComfyUI named one. */
+  /**
+   * The class_type of the node that failed, when ComfyUI named one.
+   *
+   * @return the node's class type, e.g. {@code KSampler}, or empty when ComfyUI named no node
+   */
   public Optional<String> nodeType() {
     return Optional.ofNullable(nodeType);
   }

@@ -11,8 +11,10 @@ import java.util.Optional;
 public final class WorkflowException extends ComfyLiteException {
   private static final long serialVersionUID = 1L;
 
+  /** The workflow's name, or null; serialized with the exception. */
   private final String workflow;
   private final transient Path file;
+  /** The key or JSON path at fault, or null; serialized with the exception. */
   private final String key;
 
   /**
@@ -43,17 +45,29 @@ public final class WorkflowException extends ComfyLiteException {
     this.key = key;
   }
 
-  /** The workflow's name, when the error concerns one workflow. */
+  /**
+   * The workflow's name, when the error concerns one workflow.
+   *
+   * @return the workflow's name, or empty for errors not tied to one workflow
+   */
   public Optional<String> workflow() {
     return Optional.ofNullable(workflow);
   }
 
-  /** The file at fault, when there is one. */
+  /**
+   * The file at fault, when there is one.
+   *
+   * @return the template or mapping file, or empty when the error is not in a file (e.g. a bad parameter value)
+   */
   public Optional<Path> file() {
     return Optional.ofNullable(file);
   }
 
-  /** The key or JSON path at fault, when there is one. */
+  /**
+   * The key or JSON path at fault, when there is one.
+   *
+   * @return the key (e.g. {@code parameters.seed.targets}) or JSON path, or empty when the error concerns a whole file
+   */
   public Optional<String> key() {
     return Optional.ofNullable(key);
   }

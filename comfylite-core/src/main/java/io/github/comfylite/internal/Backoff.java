@@ -76,7 +76,11 @@ public final class Backoff {
     return Duration.ofNanos(half + (long) (random.getAsDouble() * (cap - half)));
   }
 
-  /** The largest wait this backoff returns. */
+  /**
+   * The largest wait this backoff returns.
+   *
+   * @return the cap that growing waits stop at
+   */
   public Duration max() {
     return Duration.ofNanos(maxNanos);
   }

@@ -28,7 +28,18 @@ public record DeliveryReport(
     Optional<String> failure,
     Duration elapsed) {
 
-  /** Checks the components are present. */
+  /**
+   * Checks the components are present.
+   *
+   * @param webhookId the {@code webhook-id} header, the same on every attempt of this delivery
+   * @param promptId the prompt whose outcome was sent
+   * @param url the receiver (may carry a query string; {@link #toString()} leaves it out)
+   * @param delivered whether the receiver accepted it with a 2xx status
+   * @param attempts how many HTTP requests were started (0 if it was dropped before the first)
+   * @param statusCode the status of the last response, empty if the last attempt got none (connection error, timeout)
+   * @param failure why it was given up, for example {@code HTTP 400} or {@code timeout}; empty when delivered
+   * @param elapsed from the call to {@code send} until the end
+   */
   public DeliveryReport {
     Objects.requireNonNull(webhookId, "webhookId");
     Objects.requireNonNull(promptId, "promptId");

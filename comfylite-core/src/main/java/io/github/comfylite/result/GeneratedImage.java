@@ -64,17 +64,29 @@ public final class GeneratedImage {
     return "application/octet-stream";
   }
 
-  /** A copy of the encoded image bytes. */
+  /**
+   * A copy of the encoded image bytes.
+   *
+   * @return a new array the caller owns
+   */
   public byte[] bytes() {
     return Arrays.copyOf(data, data.length);
   }
 
-  /** The size of the encoded image in bytes. */
+  /**
+   * The size of the encoded image in bytes.
+   *
+   * @return the byte count, without copying
+   */
   public int size() {
     return data.length;
   }
 
-  /** A stream over the encoded bytes, without copying them. */
+  /**
+   * A stream over the encoded bytes, without copying them.
+   *
+   * @return a new stream positioned at the first byte; closing it is optional
+   */
   public InputStream openStream() {
     return new ByteArrayInputStream(data);
   }
@@ -89,17 +101,29 @@ public final class GeneratedImage {
     out.write(data);
   }
 
-  /** The MIME type, from the magic bytes (never from what ComfyUI claimed). */
+  /**
+   * The MIME type, from the magic bytes (never from what ComfyUI claimed).
+   *
+   * @return e.g. {@code image/png}, {@code image/jpeg} or {@code image/webp}
+   */
   public String mimeType() {
     return mimeType;
   }
 
-  /** The id of the node that produced the image. */
+  /**
+   * The id of the node that produced the image.
+   *
+   * @return the node id in the submitted graph
+   */
   public String nodeId() {
     return nodeId;
   }
 
-  /** Where ComfyUI stored the image; empty for SaveImageWebsocket images, which exist only on the socket. */
+  /**
+   * Where ComfyUI stored the image; empty for SaveImageWebsocket images, which exist only on the socket.
+   *
+   * @return ComfyUI's file name, subfolder and type, or empty for socket-only images
+   */
   public Optional<FileRef> file() {
     return Optional.ofNullable(file);
   }
@@ -118,7 +142,13 @@ public final class GeneratedImage {
    * @param type {@code output}, {@code temp} or {@code input}
    */
   public record FileRef(String filename, String subfolder, String type) {
-    /** Checks the components are present. */
+    /**
+     * Checks the components are present.
+     *
+     * @param filename the base name
+     * @param subfolder the folder inside the type's directory, possibly empty
+     * @param type {@code output}, {@code temp} or {@code input}
+     */
     public FileRef {
       Objects.requireNonNull(filename, "filename");
       Objects.requireNonNull(subfolder, "subfolder");

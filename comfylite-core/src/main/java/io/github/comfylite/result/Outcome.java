@@ -14,13 +14,25 @@ import java.util.Optional;
  */
 public sealed interface Outcome permits Outcome.Succeeded, Outcome.Failed {
 
-  /** The ComfyUI prompt id. */
+  /**
+   * The ComfyUI prompt id.
+   *
+   * @return the id ComfyUI knows the prompt by
+   */
   String promptId();
 
-  /** The name of the workflow the prompt was built from. */
+  /**
+   * The name of the workflow the prompt was built from.
+   *
+   * @return the workflow's name
+   */
   String workflow();
 
-  /** Whether this is a {@link Succeeded}. */
+  /**
+   * Whether this is a {@link Succeeded}.
+   *
+   * @return true for {@link Succeeded}, false for {@link Failed}
+   */
   default boolean isSucceeded() {
     return this instanceof Succeeded;
   }
@@ -28,6 +40,7 @@ public sealed interface Outcome permits Outcome.Succeeded, Outcome.Failed {
   /**
    * This outcome as a {@link Succeeded}.
    *
+   * @return this outcome, cast
    * @throws IllegalStateException if it is a {@link Failed}
    */
   default Succeeded asSucceeded() {
@@ -40,6 +53,7 @@ public sealed interface Outcome permits Outcome.Succeeded, Outcome.Failed {
   /**
    * This outcome as a {@link Failed}.
    *
+   * @return this outcome, cast
    * @throws IllegalStateException if it is a {@link Succeeded}
    */
   default Failed asFailed() {
@@ -55,7 +69,11 @@ public sealed interface Outcome permits Outcome.Succeeded, Outcome.Failed {
    * @param result the images and facts of the run
    */
   record Succeeded(GenerationResult result) implements Outcome {
-    /** Checks the result is present. */
+    /**
+     * Checks the result is present.
+     *
+     * @param result the images and facts of the run
+     */
     public Succeeded {
       Objects.requireNonNull(result, "result");
     }
@@ -93,7 +111,18 @@ public sealed interface Outcome permits Outcome.Succeeded, Outcome.Failed {
       JsonNode details)
       implements Outcome {
 
-    /** Checks the components are present. */
+    /**
+     * Checks the components are present.
+     *
+     * @param promptId the ComfyUI prompt id
+     * @param workflow the workflow's name
+     * @param kind why it failed
+     * @param message a human-readable message: ComfyUI's own where it gave one
+     * @param nodeId the failing node's id, where ComfyUI named one (execution errors)
+     * @param nodeType the failing node's class_type, where ComfyUI named one
+     * @param details ComfyUI's raw data about the failure: {@code node_errors} for {@link FailureKind#VALIDATION},
+     *     the {@code execution_error} event's data for {@link FailureKind#EXECUTION}, otherwise an empty object
+     */
     public Failed {
       Objects.requireNonNull(promptId, "promptId");
       Objects.requireNonNull(workflow, "workflow");

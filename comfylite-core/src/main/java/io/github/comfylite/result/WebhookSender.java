@@ -139,7 +139,11 @@ public final class WebhookSender implements AutoCloseable {
     this.listener = builder.listener;
   }
 
-  /** A builder with the defaults listed on each setter. */
+  /**
+   * A builder with the defaults listed on each setter.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -198,7 +202,11 @@ public final class WebhookSender implements AutoCloseable {
     return delivery.future;
   }
 
-  /** How many deliveries are queued, in flight or waiting for a retry. */
+  /**
+   * How many deliveries are queued, in flight or waiting for a retry.
+   *
+   * @return the number of deliveries not yet finished, at the moment of the call
+   */
   public int pending() {
     return inFlight.size();
   }

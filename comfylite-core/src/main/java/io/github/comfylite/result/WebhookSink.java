@@ -22,7 +22,11 @@ public final class WebhookSink implements ResultSink {
     this.url = Objects.requireNonNull(url, "url");
   }
 
-  /** The receiver's URL. */
+  /**
+   * The receiver's URL.
+   *
+   * @return the URL outcomes are posted to, including any query string
+   */
   public URI url() {
     return url;
   }

@@ -28,7 +28,19 @@ public record PromptSnapshot(
     int nodesTotal,
     Optional<Outcome> outcome) {
 
-  /** Checks the components are present. */
+  /**
+   * Checks the components are present.
+   *
+   * @param promptId the prompt's id
+   * @param workflow its workflow's name
+   * @param phase where it is
+   * @param nodeId the node that reported progress last, or empty
+   * @param value that node's progress value
+   * @param max that node's progress maximum
+   * @param nodesDone nodes of this run that have finished
+   * @param nodesTotal nodes this run executes, {@code 0} when unknown
+   * @param outcome how it ended, once {@link Phase#FINISHED}
+   */
   public PromptSnapshot {
     Objects.requireNonNull(promptId, "promptId");
     Objects.requireNonNull(workflow, "workflow");

@@ -170,17 +170,29 @@ public final class PromptTracker implements AutoCloseable {
     }
   }
 
-  /** The state of the socket to ComfyUI. */
+  /**
+   * The state of the socket to ComfyUI.
+   *
+   * @return the state at the moment of the call; it may change right after
+   */
   public ConnectionState connectionState() {
     return client.connectionState();
   }
 
-  /** Whether the WebSocket is connected right now. */
+  /**
+   * Whether the WebSocket is connected right now.
+   *
+   * @return true if events are flowing at the moment of the call
+   */
   public boolean isConnected() {
     return connectedNow;
   }
 
-  /** The number of prompts registered and not ended yet. Any thread. */
+  /**
+   * The number of prompts registered and not ended yet. Any thread.
+   *
+   * @return the count at the moment of the call
+   */
   public int inFlight() {
     return inFlight.get();
   }
@@ -1325,7 +1337,11 @@ public final class PromptTracker implements AutoCloseable {
       return this;
     }
 
-    /** Builds the tracker; call {@link PromptTracker#start} to connect. */
+    /**
+     * Builds the tracker; call {@link PromptTracker#start} to connect.
+     *
+     * @return a tracker that is not yet connected
+     */
     public PromptTracker build() {
       return new PromptTracker(this);
     }

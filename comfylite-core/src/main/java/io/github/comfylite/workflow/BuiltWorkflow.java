@@ -41,7 +41,11 @@ public final class BuiltWorkflow {
     this.pendingUploads = pendingUploads;
   }
 
-  /** The name of the workflow this graph was built from. */
+  /**
+   * The name of the workflow this graph was built from.
+   *
+   * @return the workflow's name, as passed to {@link WorkflowManager#build(String, java.util.Map)}
+   */
   public String workflow() {
     return workflow;
   }
@@ -49,6 +53,8 @@ public final class BuiltWorkflow {
   /**
    * The API-format graph itself (not a copy): node ids to {@code {class_type, inputs, _meta}}. Changes made here are
    * sent by {@link #toPromptRequest(String, String)}.
+   *
+   * @return the mutable graph this object sends
    */
   public ObjectNode graph() {
     return graph;
@@ -58,22 +64,36 @@ public final class BuiltWorkflow {
    * The value applied for each parameter, in mapping order: the caller's values (normalized: whole numbers as
    * {@code Long} or {@code BigInteger}), defaults, generated seeds, and the template's own value for parameters left
    * at it. An image parameter maps to its {@link ImageInput} until uploaded, then to the stored name. Read-only.
+   *
+   * @return parameter name → the value applied to the graph
    */
   public Map<String, Object> parameters() {
     return Collections.unmodifiableMap(parameters);
   }
 
-  /** The nodes whose images are results. */
+  /**
+   * The nodes whose images are results.
+   *
+   * @return the output nodes of the workflow, possibly empty
+   */
   public List<OutputNode> outputs() {
     return outputs;
   }
 
-  /** Whether a run is expected to yield images (see {@link Workflow#producesImages()}). */
+  /**
+   * Whether a run is expected to yield images (see {@link Workflow#producesImages()}).
+   *
+   * @return false only when the mapping says {@code produces_images: false}
+   */
   public boolean producesImages() {
     return producesImages;
   }
 
-  /** The image parameters still to upload, in mapping order; empty once all are applied. Read-only. */
+  /**
+   * The image parameters still to upload, in mapping order; empty once all are applied. Read-only.
+   *
+   * @return the uploads to perform before the graph can be sent
+   */
   public List<ImageUpload> pendingUploads() {
     return Collections.unmodifiableList(pendingUploads);
   }
@@ -113,6 +133,7 @@ public final class BuiltWorkflow {
    * @param clientId the id of the WebSocket connection that should receive this prompt's events
    * @param promptId the prompt id to ask the server to use (a lowercase UUID); never null (old servers would name the
    *     prompt "None"); use {@link #toPromptRequest(String)} for servers that do not accept one
+   * @return a new array holding the request body
    * @throws IllegalStateException if image uploads are still pending
    */
   public byte[] toPromptRequest(String clientId, String promptId) {
@@ -124,6 +145,7 @@ public final class BuiltWorkflow {
    * Serializes the body of {@code POST /prompt} without a {@code prompt_id}, for servers that assign their own.
    *
    * @param clientId the id of the WebSocket connection that should receive this prompt's events
+   * @return a new array holding the request body
    * @throws IllegalStateException if image uploads are still pending
    */
   public byte[] toPromptRequest(String clientId) {

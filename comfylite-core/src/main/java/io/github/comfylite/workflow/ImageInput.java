@@ -16,6 +16,9 @@ public record ImageInput(String fileName, byte[] bytes) {
   /**
    * Checks the name and the bytes.
    *
+   * @param fileName the name to upload under, without directories (ComfyUI may store it under another name if a
+   *     different file of that name exists, so always use the name it returns)
+   * @param bytes the image file's bytes
    * @throws IllegalArgumentException if the name is blank or contains a path separator, or the image is empty
    */
   public ImageInput {

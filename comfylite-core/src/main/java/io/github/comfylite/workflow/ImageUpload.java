@@ -12,7 +12,13 @@ import java.util.Objects;
  * @param targets where the stored name goes (usually a LoadImage node's {@code image} input)
  */
 public record ImageUpload(String parameter, ImageInput image, List<NodeTarget> targets) {
-  /** Checks every part and copies the target list. */
+  /**
+   * Checks every part and copies the target list.
+   *
+   * @param parameter the IMAGE parameter the image was passed for
+   * @param image the image to upload
+   * @param targets where the stored name goes (usually a LoadImage node's {@code image} input)
+   */
   public ImageUpload {
     Objects.requireNonNull(parameter, "parameter");
     Objects.requireNonNull(image, "image");

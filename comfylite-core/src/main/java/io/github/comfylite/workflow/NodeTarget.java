@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param input the key inside the node's {@code inputs} object
  */
 public record NodeTarget(String nodeId, String input) {
-  /** Checks that both parts are present. */
+  /**
+   * Checks that both parts are present.
+   *
+   * @param nodeId the node's id in the template (a string: ids are JSON object keys, never parse them as numbers)
+   * @param input the key inside the node's {@code inputs} object
+   */
   public NodeTarget {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(input, "input");

@@ -10,7 +10,13 @@ import java.util.Objects;
  * @param kind how the node delivers its images
  */
 public record OutputNode(String nodeId, String classType, OutputKind kind) {
-  /** Checks that every part is present. */
+  /**
+   * Checks that every part is present.
+   *
+   * @param nodeId the node's id in the template
+   * @param classType the node's {@code class_type}, such as {@code SaveImage}
+   * @param kind how the node delivers its images
+   */
   public OutputNode {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(classType, "classType");

@@ -33,7 +33,23 @@ public record ParameterSpec(
     Optional<String> description,
     boolean required) {
 
-  /** Checks every part and copies the lists. */
+  /**
+   * Checks every part and copies the lists.
+   *
+   * @param name the parameter's name, as callers pass it (for example {@code prompt} or {@code imageCount})
+   * @param type the values it accepts
+   * @param defaultValue the value used when the caller passes none: the mapping's {@code default}, or else the value
+   *     the template already holds at the first target; empty for image parameters, required parameters and random
+   *     seeds
+   * @param min the smallest allowed value (integer and number parameters)
+   * @param max the largest allowed value (integer and number parameters)
+   * @param allowedValues the only values accepted, when the mapping lists them; empty when any value of the type is
+   *     accepted
+   * @param randomWhenAbsent whether a random seed in [0, 2^53) is generated when the caller passes none
+   * @param targets the node inputs the value is written to, in mapping order (at least one)
+   * @param description a human description from the mapping file
+   * @param required whether callers must pass a value (the mapping's {@code required: true})
+   */
   public ParameterSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");

@@ -73,28 +73,49 @@ public final class Workflow {
     this.classTypes = Collections.unmodifiableSet(types);
   }
 
-  /** The workflow's name: the file name of its template and mapping without the extension. */
+  /**
+   * The workflow's name: the file name of its template and mapping without the extension.
+   *
+   * @return the name callers pass to select this workflow, e.g. {@code starter}
+   */
   public String name() {
     return name;
   }
 
-  /** The mapping file's {@code description}, if it has one. */
+  /**
+   * The mapping file's {@code description}, if it has one.
+   *
+   * @return the human description, or empty when the mapping file has none
+   */
   public Optional<String> description() {
     return description;
   }
 
-  /** The parameters callers may pass, in the order of the mapping file. */
+  /**
+   * The parameters callers may pass, in the order of the mapping file.
+   *
+   * @return an unmodifiable list, possibly empty
+   */
   public List<ParameterSpec> parameters() {
     return parameters;
   }
 
-  /** The parameter with this name, if the workflow has one. */
+  /**
+   * The parameter with this name, if the workflow has one.
+   *
+   * @param name the parameter's name, as callers pass it (case-sensitive)
+   * @return the parameter's specification, or empty when the workflow has no parameter of that name
+   */
   public Optional<ParameterSpec> parameter(String name) {
     Binding binding = bindings.get(Objects.requireNonNull(name, "name"));
     return binding == null ? Optional.empty() : Optional.of(binding.spec);
   }
 
-  /** The nodes whose images are results, as declared under {@code outputs:} or detected by class type. */
+  /**
+   * The nodes whose images are results, as declared under {@code outputs:} or detected by class type.
+   *
+   * @return an unmodifiable list of the output nodes, in template order
+   */
   public List<OutputNode> outputs() {
     return outputs;
   }
@@ -102,27 +123,45 @@ public final class Workflow {
   /**
    * Whether a run is expected to yield images. False only when the mapping says {@code produces_images: false}; a
    * finished prompt of such a workflow with no images is then a success rather than a failure.
+   *
+   * @return false only for mappings with {@code produces_images: false}
    */
   public boolean producesImages() {
     return producesImages;
   }
 
-  /** The {@code class_type} of every node, in template order (for checking against a server's node classes). */
+  /**
+   * The {@code class_type} of every node, in template order (for checking against a server's node classes).
+   *
+   * @return an unmodifiable set of node class names, e.g. {@code KSampler}
+   */
   public Set<String> classTypes() {
     return classTypes;
   }
 
-  /** A fresh copy of the template as loaded, without any parameter applied. The caller owns the copy. */
+  /**
+   * A fresh copy of the template as loaded, without any parameter applied. The caller owns the copy.
+   *
+   * @return a deep copy of the API-format graph, safe to modify
+   */
   public ObjectNode template() {
     return template.deepCopy();
   }
 
-  /** The template file this snapshot was read from. */
+  /**
+   * The template file this snapshot was read from.
+   *
+   * @return the path of the {@code NAME.json} template
+   */
   public Path templateFile() {
     return templateFile;
   }
 
-  /** The mapping file this snapshot was read from. */
+  /**
+   * The mapping file this snapshot was read from.
+   *
+   * @return the path of the {@code NAME.yaml} mapping file
+   */
   public Path configFile() {
     return configFile;
   }

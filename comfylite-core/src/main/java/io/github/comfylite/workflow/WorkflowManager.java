@@ -119,6 +119,7 @@ public final class WorkflowManager {
    *
    * @param templatesDirectory the directory of {@code NAME.json} API-format templates
    * @param configsDirectory the directory of {@code NAME.yaml} mapping files
+   * @return a manager over the two directories; it holds no open resources
    * @throws IllegalArgumentException if either directory does not exist
    */
   public static WorkflowManager create(Path templatesDirectory, Path configsDirectory) {
@@ -130,6 +131,7 @@ public final class WorkflowManager {
    *
    * @param templatesDirectory the directory of {@code NAME.json} API-format templates
    * @param configsDirectory the directory of {@code NAME.yaml} mapping files
+   * @return a builder with the default reload interval
    */
   public static Builder builder(Path templatesDirectory, Path configsDirectory) {
     return new Builder(templatesDirectory, configsDirectory);
@@ -158,6 +160,8 @@ public final class WorkflowManager {
      * How long a workflow's files are trusted before they are checked for changes again. Defaults to 1 second;
      * {@link Duration#ZERO} checks on every call (for tests and development).
      *
+     * @param reloadInterval the time between checks of a workflow's files for changes
+     * @return this builder
      * @throws IllegalArgumentException if negative
      */
     public Builder reloadInterval(Duration reloadInterval) {
@@ -169,23 +173,39 @@ public final class WorkflowManager {
       return this;
     }
 
-    /** Creates the manager. Files are read lazily, on first use. */
+    /**
+     * Creates the manager. Files are read lazily, on first use.
+     *
+     * @return a manager over the builder's directories
+     */
     public WorkflowManager build() {
       return new WorkflowManager(this);
     }
   }
 
-  /** The templates directory (absolute). */
+  /**
+   * The templates directory (absolute).
+   *
+   * @return the absolute path of the {@code NAME.json} templates
+   */
   public Path templatesDirectory() {
     return templatesDirectory;
   }
 
-  /** The configs directory (absolute). */
+  /**
+   * The configs directory (absolute).
+   *
+   * @return the absolute path of the {@code NAME.yaml} mapping files
+   */
   public Path configsDirectory() {
     return configsDirectory;
   }
 
-  /** The names of the workflows that load without error, sorted. Broken ones are in {@link #problems()}. */
+  /**
+   * The names of the workflows that load without error, sorted. Broken ones are in {@link #problems()}.
+   *
+   * @return an unmodifiable, sorted list of workflow names, possibly empty
+   */
   public List<String> names() {
     scan();
     List<String> names = new ArrayList<>();
@@ -200,6 +220,9 @@ public final class WorkflowManager {
   /**
    * Whether a workflow of this name exists and loads without error. Never throws for a bad name: it just does not
    * exist.
+   *
+   * @param name the workflow's name, as callers pass it
+   * @return true if {@link #workflow(String)} would return a workflow for this name
    */
   public boolean exists(String name) {
     if (name == null || nameProblem(name) != null) {
@@ -212,6 +235,8 @@ public final class WorkflowManager {
   /**
    * The workflow of this name, as its files are now.
    *
+   * @param name the workflow's name: the file name of its template and mapping without the extension
+   * @return an immutable snapshot of the workflow; later file changes give a new snapshot, not a changed one
    * @throws WorkflowException if the name is not allowed, no such workflow exists (with a "did you mean"), or its
    *     files are broken (the message names the file and key)
    */
@@ -236,7 +261,11 @@ public final class WorkflowManager {
     return entry.workflow;
   }
 
-  /** The workflows whose files are broken, by name, sorted; each error names the file and key. Read-only. */
+  /**
+   * The workflows whose files are broken, by name, sorted; each error names the file and key. Read-only.
+   *
+   * @return workflow name → the error that stops it from loading; empty when every workflow loads
+   */
   public Map<String, WorkflowException> problems() {
     scan();
     Map<String, WorkflowException> problems = new TreeMap<>(badFileNames);
@@ -256,6 +285,7 @@ public final class WorkflowManager {
    * @param params parameter values: {@code String}, {@code Integer}, {@code Long}, {@code BigInteger},
    *     {@code Double}, {@code BigDecimal}, {@code Boolean} or {@link ImageInput}, by parameter name; scalar Jackson
    *     {@code JsonNode}s from a parsed request are accepted too (JSON null means absent)
+   * @return the graph with the values applied, ready for uploads and {@code POST /prompt}
    * @throws WorkflowException if the workflow cannot be used (see {@link #workflow(String)}), a parameter is unknown or
    *     required and missing, or a value has the wrong type or is out of range
    */

@@ -68,17 +68,29 @@ public final class ComfyLiteServer implements AutoCloseable {
     this.owned = owned;
   }
 
-  /** Starts configuring a server. */
+  /**
+   * Starts configuring a server.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The port the server listens on (the one picked by the system when the configuration asked for port 0). */
+  /**
+   * The port the server listens on (the one picked by the system when the configuration asked for port 0).
+   *
+   * @return the bound TCP port
+   */
   public int port() {
     return http.getAddress().getPort();
   }
 
-  /** A base URL for this server on the loopback interface, e.g. {@code http://127.0.0.1:8083/}. */
+  /**
+   * A base URL for this server on the loopback interface, e.g. {@code http://127.0.0.1:8083/}.
+   *
+   * @return a URL clients on this machine can use, ending in a slash
+   */
   public URI url() {
     InetAddress address = http.getAddress().getAddress();
     String host = address.isAnyLocalAddress() ? "127.0.0.1"
@@ -86,12 +98,20 @@ public final class ComfyLiteServer implements AutoCloseable {
     return URI.create("http://" + host + ":" + port() + "/");
   }
 
-  /** Whether this server serves from an embedded fake ComfyUI ({@code --demo}). */
+  /**
+   * Whether this server serves from an embedded fake ComfyUI ({@code --demo}).
+   *
+   * @return true in demo mode, where images come from the embedded fake
+   */
   public boolean demo() {
     return state.demo;
   }
 
-  /** The ComfyUI address the server talks to (the fake's URL in demo mode). */
+  /**
+   * The ComfyUI address the server talks to (the fake's URL in demo mode).
+   *
+   * @return the ComfyUI base URL, as text
+   */
   public String comfyAddress() {
     return state.comfyAddress;
   }

@@ -144,32 +144,56 @@ public final class ServerConfig {
     return config;
   }
 
-  /** The host or IP address to listen on; empty means all interfaces ({@code COMFYLITE_ADDRESS=:8083}). */
+  /**
+   * The host or IP address to listen on; empty means all interfaces ({@code COMFYLITE_ADDRESS=:8083}).
+   *
+   * @return the host from {@code COMFYLITE_ADDRESS}, or empty for all interfaces
+   */
   public Optional<String> listenHost() {
     return listenHost;
   }
 
-  /** The TCP port to listen on; 0 picks a free port (see {@link ComfyLiteServer#port()}). */
+  /**
+   * The TCP port to listen on; 0 picks a free port (see {@link ComfyLiteServer#port()}).
+   *
+   * @return the port from {@code COMFYLITE_ADDRESS}; defaults to 8083
+   */
   public int listenPort() {
     return listenPort;
   }
 
-  /** The ComfyUI base URL; empty in demo mode. */
+  /**
+   * The ComfyUI base URL; empty in demo mode.
+   *
+   * @return {@code COMFYUI_ADDRESS} as a URL; defaults to {@code http://127.0.0.1:8000}
+   */
   public Optional<URI> comfyUrl() {
     return comfyUrl;
   }
 
-  /** Whether to serve from an embedded fake ComfyUI ({@code COMFYUI_ADDRESS=demo}). */
+  /**
+   * Whether to serve from an embedded fake ComfyUI ({@code COMFYUI_ADDRESS=demo}).
+   *
+   * @return true when {@code COMFYUI_ADDRESS} is {@code demo}; {@link #comfyUrl()} is then empty
+   */
   public boolean demo() {
     return comfyUrl.isEmpty();
   }
 
-  /** The directory of workflow templates (ComfyUI API-format JSON). */
+  /**
+   * The directory of workflow templates (ComfyUI API-format JSON).
+   *
+   * @return {@code COMFYLITE_TEMPLATES_DIR}; defaults to {@code templates}
+   */
   public Path templatesDir() {
     return templatesDir;
   }
 
-  /** The directory of workflow mappings (YAML). */
+  /**
+   * The directory of workflow mappings (YAML).
+   *
+   * @return {@code COMFYLITE_CONFIGS_DIR}; defaults to {@code configs}
+   */
   public Path configsDir() {
     return configsDir;
   }
@@ -177,82 +201,144 @@ public final class ServerConfig {
   /**
    * Whether either workflow directory was set explicitly. When neither was and {@code templates/} does not exist in
    * the working directory, the server uses the workflows bundled in its jar.
+   *
+   * @return true if {@code COMFYLITE_TEMPLATES_DIR} or {@code COMFYLITE_CONFIGS_DIR} is set
    */
   public boolean workflowDirsConfigured() {
     return workflowDirsConfigured;
   }
 
-  /** The workflow a {@code /generate} request without a {@code workflow} field uses. */
+  /**
+   * The workflow a {@code /generate} request without a {@code workflow} field uses.
+   *
+   * @return {@code COMFYLITE_DEFAULT_WORKFLOW}; defaults to {@code starter}
+   */
   public String defaultWorkflow() {
     return defaultWorkflow;
   }
 
-  /** Whether {@code COMFYLITE_DEFAULT_WORKFLOW} was set (then it must exist at start-up). */
+  /**
+   * Whether {@code COMFYLITE_DEFAULT_WORKFLOW} was set (then it must exist at start-up).
+   *
+   * @return true if the variable is set, even to the default's name
+   */
   public boolean defaultWorkflowConfigured() {
     return defaultWorkflowConfigured;
   }
 
-  /** The bearer token clients must send; empty means no authentication. */
+  /**
+   * The bearer token clients must send; empty means no authentication.
+   *
+   * @return {@code COMFYLITE_API_KEY} (at least 16 characters), or empty
+   */
   public Optional<String> apiKey() {
     return apiKey;
   }
 
-  /** The Standard Webhooks signing secret; empty means webhooks are not signed. */
+  /**
+   * The Standard Webhooks signing secret; empty means webhooks are not signed.
+   *
+   * @return {@code COMFYLITE_WEBHOOK_SECRET}, or empty
+   */
   public Optional<String> webhookSecret() {
     return webhookSecret;
   }
 
-  /** Hosts webhook URLs may point at: exact names or {@code *.suffix}; empty allows any host. */
+  /**
+   * Hosts webhook URLs may point at: exact names or {@code *.suffix}; empty allows any host.
+   *
+   * @return {@code COMFYLITE_WEBHOOK_ALLOWED_HOSTS}, lower-cased; an unmodifiable list
+   */
   public List<String> webhookAllowedHosts() {
     return webhookAllowedHosts;
   }
 
-  /** How many times a webhook delivery is attempted before giving up. */
+  /**
+   * How many times a webhook delivery is attempted before giving up.
+   *
+   * @return {@code COMFYLITE_WEBHOOK_MAX_ATTEMPTS}, 1 to 100; defaults to 5
+   */
   public int webhookMaxAttempts() {
     return webhookMaxAttempts;
   }
 
-  /** How long a prompt may take, from submission to its outcome, before it fails with a timeout. */
+  /**
+   * How long a prompt may take, from submission to its outcome, before it fails with a timeout.
+   *
+   * @return {@code COMFYLITE_PROMPT_TIMEOUT}; defaults to 10 minutes
+   */
   public Duration promptTimeout() {
     return promptTimeout;
   }
 
-  /** How many unfinished prompts the server accepts before {@code /generate} answers 429. */
+  /**
+   * How many unfinished prompts the server accepts before {@code /generate} answers 429.
+   *
+   * @return {@code COMFYLITE_MAX_PENDING}; defaults to 256
+   */
   public int maxPending() {
     return maxPending;
   }
 
-  /** The largest request body accepted; larger bodies get 413. */
+  /**
+   * The largest request body accepted; larger bodies get 413.
+   *
+   * @return {@code COMFYLITE_MAX_BODY_BYTES}, 1 KiB to 1 GiB; defaults to 1 MiB
+   */
   public long maxBodyBytes() {
     return maxBodyBytes;
   }
 
-  /** The longest prompt accepted, in characters (Unicode code points). */
+  /**
+   * The longest prompt accepted, in characters (Unicode code points).
+   *
+   * @return {@code COMFYLITE_MAX_PROMPT_LENGTH}; defaults to 10000
+   */
   public int maxPromptLength() {
     return maxPromptLength;
   }
 
-  /** The largest {@code image_count} accepted. */
+  /**
+   * The largest {@code image_count} accepted.
+   *
+   * @return {@code COMFYLITE_MAX_IMAGE_COUNT}, 1 to 4096; defaults to 64
+   */
   public int maxImageCount() {
     return maxImageCount;
   }
 
-  /** The largest {@code width} or {@code height} accepted, in pixels. */
+  /**
+   * The largest {@code width} or {@code height} accepted, in pixels.
+   *
+   * @return {@code COMFYLITE_MAX_IMAGE_SIZE}, 16 to 16384; defaults to 8192
+   */
   public int maxImageSize() {
     return maxImageSize;
   }
 
-  /** The number of threads serving HTTP requests. */
+  /**
+   * The number of threads serving HTTP requests.
+   *
+   * @return {@code COMFYLITE_THREADS}, 1 to 1024; defaults to 16
+   */
   public int threads() {
     return threads;
   }
 
-  /** How many submitted prompts {@code GET /prompts/{id}} remembers (least recently used are forgotten). */
+  /**
+   * How many submitted prompts {@code GET /prompts/{id}} remembers (least recently used are forgotten).
+   *
+   * @return {@code COMFYLITE_PROMPT_HISTORY}; defaults to 10000
+   */
   public int promptHistory() {
     return promptHistory;
   }
 
-  /** How many bytes of finished prompts' images are kept for {@code GET /prompts/{id}} (oldest dropped first). */
+  /**
+   * How many bytes of finished prompts' images are kept for {@code GET /prompts/{id}} (oldest dropped first).
+   *
+   * @return {@code COMFYLITE_RESULT_CACHE_BYTES}; defaults to 256 MiB
+   */
   public long resultCacheBytes() {
     return resultCacheBytes;
   }

@@ -83,7 +83,11 @@ public final class FakeComfyUi implements AutoCloseable {
         this.requestedPort = b.port;
     }
 
-    /** Returns a builder with the defaults: port 0, no execution time, no previews, a v0.3.64 server. */
+    /**
+     * Returns a builder with the defaults: port 0, no execution time, no previews, a v0.3.64 server.
+     *
+     * @return a new builder; call {@link Builder#build()} and then {@link #start()}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -119,6 +123,7 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * The base URL, {@code http://127.0.0.1:PORT/}.
      *
+     * @return the URL to point a client at, ending in a slash
      * @throws IllegalStateException if not started
      */
     public synchronized URI url() {
@@ -128,6 +133,7 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * The bound port.
      *
+     * @return the TCP port on 127.0.0.1, chosen by the OS when the builder asked for port 0
      * @throws IllegalStateException if not started
      */
     public synchronized int port() {
@@ -152,7 +158,12 @@ public final class FakeComfyUi implements AutoCloseable {
 
     // ------------------------------------------------------------------ controls
 
-    /** Sets the default time every node takes to run (KSampler spreads it over its steps). */
+    /**
+     * Sets the default time every node takes to run (KSampler spreads it over its steps).
+     *
+     * @param perNode run time of each node without its own setting; {@code Duration.ZERO} runs prompts as fast as
+     *     possible
+     */
     public void setExecutionTime(Duration perNode) {
         engine.defaultNodeTime = checkDuration(perNode, "perNode");
         engine.signal();
@@ -161,6 +172,9 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * Sets the run time of one node id or of every node of a class; a node id wins over its class.
      * {@code Duration.ZERO} makes it instant; there is no way back to the default except setting it.
+     *
+     * @param classTypeOrNodeId a node id from the prompt (e.g. {@code "3"}) or a class type (e.g. {@code "KSampler"})
+     * @param time how long each run of that node takes
      */
     public void setNodeExecutionTime(String classTypeOrNodeId, Duration time) {
         engine.nodeTimes.put(Objects.requireNonNull(classTypeOrNodeId, "classTypeOrNodeId"), checkDuration(time, "time"));
@@ -170,12 +184,21 @@ public final class FakeComfyUi implements AutoCloseable {
      * Makes later runs of a node (by node id or class type) raise a {@code RuntimeError} with this
      * message: the client gets {@code execution_error} (protocol §8.4). Cached nodes do not run, so a
      * fully cached re-run still succeeds, as on a real server.
+     *
+     * @param classTypeOrNodeId a node id from the prompt (e.g. {@code "3"}) or a class type (e.g. {@code "KSampler"})
+     * @param exceptionMessage the {@code exception_message} the client receives
      */
     public void failNode(String classTypeOrNodeId, String exceptionMessage) {
         failNode(classTypeOrNodeId, "RuntimeError", exceptionMessage);
     }
 
-    /** Like {@link #failNode(String, String)} with a chosen {@code exception_type}, e.g. {@code torch.OutOfMemoryError}. */
+    /**
+     * Like {@link #failNode(String, String)} with a chosen {@code exception_type}, e.g. {@code torch.OutOfMemoryError}.
+     *
+     * @param classTypeOrNodeId a node id from the prompt (e.g. {@code "3"}) or a class type (e.g. {@code "KSampler"})
+     * @param exceptionType the {@code exception_type} the client receives
+     * @param exceptionMessage the {@code exception_message} the client receives
+     */
     public void failNode(String classTypeOrNodeId, String exceptionType, String exceptionMessage) {
         engine.failures.put(Objects.requireNonNull(classTypeOrNodeId, "classTypeOrNodeId"),
                 new Engine.Failure(Objects.requireNonNull(exceptionType, "exceptionType"),
@@ -187,7 +210,11 @@ public final class FakeComfyUi implements AutoCloseable {
         engine.failures.clear();
     }
 
-    /** Turns JPEG sampler previews (one per KSampler step, like {@code --preview-method auto}) on or off. */
+    /**
+     * Turns JPEG sampler previews (one per KSampler step, like {@code --preview-method auto}) on or off.
+     *
+     * @param enabled true to send previews, from the next sampler step on
+     */
     public void setLivePreviews(boolean enabled) {
         engine.livePreviews = enabled;
     }
@@ -257,7 +284,11 @@ public final class FakeComfyUi implements AutoCloseable {
         engine.dropSockets();
     }
 
-    /** Aborts every currently open WebSocket after it has been sent {@code messages} more frames (text or binary). */
+    /**
+     * Aborts every currently open WebSocket after it has been sent {@code messages} more frames (text or binary).
+     *
+     * @param messages how many more frames each open socket receives before it is aborted; 0 aborts them at once
+     */
     public void dropSocketsAfter(int messages) {
         if (messages < 0) {
             throw new IllegalArgumentException("messages must be >= 0, was " + messages);
@@ -269,6 +300,8 @@ public final class FakeComfyUi implements AutoCloseable {
      * Aborts every currently open WebSocket just before it would be sent the next message of this
      * type (that message is not delivered). Use a text {@code type} such as {@code "executing"}, or
      * {@code "binary"} for binary frames.
+     *
+     * @param eventType the message {@code type} that triggers the drop, or {@code "binary"}
      */
     public void dropSocketsBefore(String eventType) {
         engine.dropSocketsBefore(Objects.requireNonNull(eventType, "eventType"));
@@ -287,19 +320,31 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * Replaces the file names of a model folder ({@code checkpoints}, {@code diffusion_models},
      * {@code text_encoders}, {@code vae}) used by loader combos and {@code /models/{folder}}.
+     *
+     * @param folder the model folder name
+     * @param names the file names the folder holds from now on, in the order {@code /models/{folder}} lists them
      */
     public void setModels(String folder, List<String> names) {
         engine.setModels(Objects.requireNonNull(folder, "folder"), List.copyOf(names));
     }
 
-    /** Puts a file into the input folder, as if uploaded, for LoadImage (e.g. {@code "cat.png"}). */
+    /**
+     * Puts a file into the input folder, as if uploaded, for LoadImage (e.g. {@code "cat.png"}).
+     *
+     * @param name the file name inside the input folder
+     * @param content the file's bytes; replaces any file of that name
+     */
     public void putInputFile(String name, byte[] content) {
         engine.upload("input", "", Objects.requireNonNull(name, "name"), Objects.requireNonNull(content, "content"), true);
     }
 
     // ------------------------------------------------------------------ inspection
 
-    /** Every {@code POST /prompt} with a JSON body received so far (at most the last 10000), oldest first. */
+    /**
+     * Every {@code POST /prompt} with a JSON body received so far (at most the last 10000), oldest first.
+     *
+     * @return an immutable snapshot; later prompts do not appear in it
+     */
     public List<ReceivedPrompt> receivedPrompts() {
         return engine.receivedPrompts();
     }
@@ -307,6 +352,8 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * Waits for the next received {@code POST /prompt} not yet returned by this method.
      *
+     * @param timeout how long to wait for it
+     * @return the prompt, with its body and the id the fake assigned
      * @throws AssertionError if none arrives in time
      */
     public ReceivedPrompt awaitPrompt(Duration timeout) {
@@ -325,6 +372,7 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * Waits until nothing is running and nothing is pending.
      *
+     * @param timeout how long to wait
      * @throws AssertionError if that does not happen in time (for example while the queue is paused)
      */
     public void awaitIdle(Duration timeout) {
@@ -341,6 +389,8 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * Waits until the prompt has started executing (it may have finished since).
      *
+     * @param promptId the id returned by {@code POST /prompt}
+     * @param timeout how long to wait
      * @throws AssertionError if it does not start in time
      */
     public void awaitRunning(String promptId, Duration timeout) {
@@ -354,7 +404,11 @@ public final class FakeComfyUi implements AutoCloseable {
         }
     }
 
-    /** The number of open WebSocket connections (including replaced ones the client has not closed yet). */
+    /**
+     * The number of open WebSocket connections (including replaced ones the client has not closed yet).
+     *
+     * @return the count at the moment of the call
+     */
     public int openSockets() {
         return engine.openSockets();
     }
@@ -362,6 +416,8 @@ public final class FakeComfyUi implements AutoCloseable {
     /**
      * Waits until exactly {@code count} WebSockets are open, e.g. after a drop, for the client to reconnect.
      *
+     * @param count the number of open sockets to wait for
+     * @param timeout how long to wait
      * @throws AssertionError if that does not happen in time
      */
     public void awaitOpenSockets(int count, Duration timeout) {
@@ -375,12 +431,20 @@ public final class FakeComfyUi implements AutoCloseable {
         }
     }
 
-    /** The total time the runner spent executing prompts, for benchmarks of the fake itself. */
+    /**
+     * The total time the runner spent executing prompts, for benchmarks of the fake itself.
+     *
+     * @return the summed execution time since start, excluding time the queue sat idle
+     */
     public Duration runnerBusyTime() {
         return Duration.ofNanos(engine.busyNanos());
     }
 
-    /** How many prompts the runner has finished (successfully or not) since start. */
+    /**
+     * How many prompts the runner has finished (successfully or not) since start.
+     *
+     * @return the count of prompts that left the running state, including failed and interrupted ones
+     */
     public long completedPrompts() {
         return engine.completedPrompts();
     }
@@ -417,13 +481,23 @@ public final class FakeComfyUi implements AutoCloseable {
             models.put("vae", List.of("ae.safetensors", "vae-ft-mse-840000-ema-pruned.safetensors"));
         }
 
-        /** Default time each node takes to run. Defaults to zero: prompts run as fast as the fake can. */
+        /**
+         * Default time each node takes to run. Defaults to zero: prompts run as fast as the fake can.
+         *
+         * @param perNode run time of each node; must not be negative
+         * @return this builder
+         */
         public Builder executionTime(Duration perNode) {
             this.executionTime = checkDuration(perNode, "perNode");
             return this;
         }
 
-        /** Sends a JPEG preview per KSampler step, like {@code --preview-method auto}. Defaults to false. */
+        /**
+         * Sends a JPEG preview per KSampler step, like {@code --preview-method auto}. Defaults to false.
+         *
+         * @param enabled true to send previews
+         * @return this builder
+         */
         public Builder livePreviews(boolean enabled) {
             this.livePreviews = enabled;
             return this;
@@ -436,13 +510,21 @@ public final class FakeComfyUi implements AutoCloseable {
          * {@code progress_state}, no {@code timestamp} on execution events, no
          * {@code comfyui_version} in {@code /system_stats}, {@code /interrupt} is always global and a
          * missing prompt gets the old {@code {"error":"no prompt","node_errors":[]}}. Defaults to false.
+         *
+         * @param old true to imitate the old server
+         * @return this builder
          */
         public Builder oldServer(boolean old) {
             this.oldServer = old;
             return this;
         }
 
-        /** The port to bind on 127.0.0.1. Defaults to 0 (a free port). */
+        /**
+         * The port to bind on 127.0.0.1. Defaults to 0 (a free port).
+         *
+         * @param port a port number, or 0 to let the OS choose
+         * @return this builder
+         */
         public Builder port(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be 0..65535, was " + port);
@@ -454,6 +536,9 @@ public final class FakeComfyUi implements AutoCloseable {
         /**
          * Caches node outputs as ComfyUI's default cache does (an identical re-run replays results
          * without running nodes, protocol §8.2). False behaves like {@code --cache-none}. Defaults to true.
+         *
+         * @param enabled false to run every node of every prompt
+         * @return this builder
          */
         public Builder cache(boolean enabled) {
             this.cache = enabled;
@@ -465,6 +550,9 @@ public final class FakeComfyUi implements AutoCloseable {
          * it unregisters the client id even though a newer socket now holds it, so the new socket
          * silently receives nothing. A correct client closes the old socket before reconnecting and
          * never notices. Defaults to false.
+         *
+         * @param enabled true to reproduce the race
+         * @return this builder
          */
         public Builder reconnectRaceBug(boolean enabled) {
             this.reconnectRaceBug = enabled;
@@ -475,13 +563,21 @@ public final class FakeComfyUi implements AutoCloseable {
          * Fills images with seeded noise stored uncompressed, so a {@code w × h} PNG is about
          * {@code 3wh} bytes, like a real photo (1182 × 1182 is about 4 MB). Defaults to false:
          * smooth, well-compressed gradients that encode fast.
+         *
+         * @param enabled true for large, incompressible images
+         * @return this builder
          */
         public Builder noisyImages(boolean enabled) {
             this.noisyImages = enabled;
             return this;
         }
 
-        /** Pads every generated PNG with a comment chunk up to at least this many bytes. Defaults to 0. */
+        /**
+         * Pads every generated PNG with a comment chunk up to at least this many bytes. Defaults to 0.
+         *
+         * @param bytes the smallest PNG size; 0 adds no padding
+         * @return this builder
+         */
         public Builder minImageBytes(int bytes) {
             if (bytes < 0) {
                 throw new IllegalArgumentException("minImageBytes must be >= 0, was " + bytes);
@@ -490,7 +586,12 @@ public final class FakeComfyUi implements AutoCloseable {
             return this;
         }
 
-        /** The request body limit (ComfyUI's {@code --max-upload-size}); larger bodies get 413. Defaults to 100 MiB. */
+        /**
+         * The request body limit (ComfyUI's {@code --max-upload-size}); larger bodies get 413. Defaults to 100 MiB.
+         *
+         * @param bytes the largest accepted body, in bytes
+         * @return this builder
+         */
         public Builder maxUploadSize(long bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("maxUploadSize must be > 0, was " + bytes);
@@ -499,7 +600,12 @@ public final class FakeComfyUi implements AutoCloseable {
             return this;
         }
 
-        /** The longer side of live previews ({@code --preview-size}). Defaults to 512. */
+        /**
+         * The longer side of live previews ({@code --preview-size}). Defaults to 512.
+         *
+         * @param pixels the preview's longer side, in pixels
+         * @return this builder
+         */
         public Builder previewSize(int pixels) {
             if (pixels < 1) {
                 throw new IllegalArgumentException("previewSize must be >= 1, was " + pixels);
@@ -512,13 +618,21 @@ public final class FakeComfyUi implements AutoCloseable {
          * Sets the file names of a model folder: {@code checkpoints} (CheckpointLoaderSimple),
          * {@code diffusion_models} (UNETLoader), {@code text_encoders} (DualCLIPLoader), {@code vae}
          * (VAELoader). Defaults include the SD1.5, SDXL and Flux names of the shipped templates.
+         *
+         * @param folder the model folder name
+         * @param names the file names the folder holds, replacing the defaults for that folder
+         * @return this builder
          */
         public Builder models(String folder, List<String> names) {
             models.put(Objects.requireNonNull(folder, "folder"), List.copyOf(names));
             return this;
         }
 
-        /** Builds the fake; call {@link FakeComfyUi#start()} to serve. */
+        /**
+         * Builds the fake; call {@link FakeComfyUi#start()} to serve.
+         *
+         * @return a fake that is not yet listening
+         */
         public FakeComfyUi build() {
             return new FakeComfyUi(this);
         }

@@ -47,12 +47,22 @@ public final class FakeComfyUiExtension implements BeforeEachCallback, AfterEach
         this.configuration = configuration;
     }
 
-    /** An extension whose fakes are built with the default settings. */
+    /**
+     * An extension whose fakes are built with the default settings.
+     *
+     * @return an extension to register with {@code @RegisterExtension}
+     */
     public static FakeComfyUiExtension create() {
         return new FakeComfyUiExtension();
     }
 
-    /** An extension whose fakes are built with {@code configuration} applied to a fresh builder. */
+    /**
+     * An extension whose fakes are built with {@code configuration} applied to a fresh builder.
+     *
+     * @param configuration sets options on the builder before each fake is built, e.g. {@code b ->
+     *     b.livePreviews(true)}
+     * @return an extension to register with {@code @RegisterExtension}
+     */
     public static FakeComfyUiExtension create(Consumer<FakeComfyUi.Builder> configuration) {
         return new FakeComfyUiExtension(Objects.requireNonNull(configuration, "configuration"));
     }
@@ -60,6 +70,7 @@ public final class FakeComfyUiExtension implements BeforeEachCallback, AfterEach
     /**
      * The fake of the running test.
      *
+     * @return the started fake, stopped again after the test
      * @throws IllegalStateException outside a test
      */
     public FakeComfyUi fake() {
