@@ -26,9 +26,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /**
@@ -60,6 +62,7 @@ public final class ComfyLite implements AutoCloseable {
   private final List<ResultSink> sinks;
   private final ExecutorService ownCallbacks;
   private final WebhookSender borrowedSender;
+  private final OkHttpClient ownHttp;
   private final ComfyClient client;
   private final PromptTracker tracker;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -83,11 +86,18 @@ public final class ComfyLite implements AutoCloseable {
     } else {
       this.ownCallbacks = null;
     }
-    ComfyClient.Builder clientBuilder = ComfyClient.builder().baseUrl(comfyUrl).clientId(b.clientId);
+    OkHttpClient http;
     if (b.okHttpClient != null) {
-      clientBuilder.okHttpClient(b.okHttpClient);
+      http = b.okHttpClient;
+      this.ownHttp = null;
+    } else {
+      Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+          new SynchronousQueue<>(), new NamedThreadFactory("comfylite-http")));
+      dispatcher.setMaxRequestsPerHost(64);
+      http = new OkHttpClient.Builder().dispatcher(dispatcher).socketFactory(new NoDelaySocketFactory()).build();
+      this.ownHttp = http;
     }
-    this.client = clientBuilder.build();
+    this.client = ComfyClient.builder().baseUrl(comfyUrl).clientId(b.clientId).okHttpClient(http).build();
     this.tracker = PromptTracker.builder(client, b.clientId, callbacks)
         .retainFinished(b.retainCount, b.retainBytes)
         .build();
@@ -241,7 +251,12 @@ public final class ComfyLite implements AutoCloseable {
       throw new IllegalStateException("ComfyLite is closed");
     }
     if (ownSender == null) {
-      ownSender = WebhookSender.builder().build();
+      WebhookSender.Builder sender = WebhookSender.builder();
+      if (ownHttp != null) {
+        // Share our connection pool and TCP_NODELAY sockets; the sender still makes its own copy with newBuilder().
+        sender.okHttpClient(ownHttp);
+      }
+      ownSender = sender.build();
     }
     return ownSender;
   }
@@ -267,6 +282,10 @@ public final class ComfyLite implements AutoCloseable {
     }
     if (ownCallbacks != null) {
       ownCallbacks.shutdown();
+    }
+    if (ownHttp != null) {
+      ownHttp.dispatcher().executorService().shutdown();
+      ownHttp.connectionPool().evictAll();
     }
     LOG.log(System.Logger.Level.DEBUG, () -> "ComfyLite for " + comfyUrl + " closed");
   }

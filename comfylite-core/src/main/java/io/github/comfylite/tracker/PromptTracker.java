@@ -467,7 +467,7 @@ public final class PromptTracker implements AutoCloseable {
     if (p.phase == TrackedPrompt.Phase.SUBMITTING) {
       p.phase = TrackedPrompt.Phase.QUEUED;
     }
-    dispatch(p, o -> o.queued(serverId));
+    queued(p);
     List<ComfyEvent> early = unknown.remove(serverId);
     if (early != null) {
       unknownEvents -= early.size();
@@ -613,9 +613,19 @@ public final class PromptTracker implements AutoCloseable {
     return e instanceof ComfyEvent.PreviewImage x ? x.bytes().length : 0;
   }
 
+  /** Tells the observer the prompt is queued, once, and before anything else (events can beat the POST reply). */
+  private void queued(TrackedPrompt p) {
+    if (!p.queuedSent) {
+      p.queuedSent = true;
+      String id = p.id;
+      dispatch(p, o -> o.queued(id));
+    }
+  }
+
   private void markStarted(TrackedPrompt p) {
     running = p;
     if (p.phase == TrackedPrompt.Phase.SUBMITTING || p.phase == TrackedPrompt.Phase.QUEUED) {
+      queued(p);
       p.phase = TrackedPrompt.Phase.RUNNING;
       p.startedNanos = System.nanoTime();
       String id = p.id;

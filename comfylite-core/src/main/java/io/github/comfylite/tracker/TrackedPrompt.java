@@ -66,6 +66,8 @@ final class TrackedPrompt {
   /** Whether the connection was up when the prompt was registered, and how many connects had happened. */
   boolean connectedAtRegister;
   int connectsAtRegister;
+  /** The observer was told the prompt is queued. */
+  boolean queuedSent;
   /** Registered, and the reply to its POST has not been handled yet. */
   boolean awaitingReply;
   /** Collection attempts that failed on I/O; retried with backoff until the timeout. */

@@ -1,0 +1,354 @@
+package io.github.comfylite.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import io.github.comfylite.ComfyLite;
+import io.github.comfylite.GenerationRequest;
+import io.github.comfylite.PromptHandle;
+import io.github.comfylite.result.WebhookSender;
+import io.github.comfylite.testkit.FakeComfyUi;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.SocketFactory;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+
+/**
+ * End-to-end figures for the core against an in-process {@link FakeComfyUi} with zero execution time: the overhead
+ * from the fake's finish ({@code execution_success} on the wire) to the webhook's arrival, throughput with many
+ * prompts in flight, heap per in-flight prompt, and peak heap while delivering an 8 × 4 MB batch.
+ *
+ * <pre>
+ * ./mvnw -q -B -o -pl comfylite-bench -am package -DskipTests
+ * java -cp comfylite-bench/target/comfylite-bench.jar io.github.comfylite.bench.CoreBenchmark
+ * </pre>
+ *
+ * Run from the repository root (it reads {@code templates/} and {@code configs/}).
+ */
+public final class CoreBenchmark {
+  private static final Pattern PROMPT_ID = Pattern.compile("\"prompt_id\"\\s*:\\s*\"([^\"]+)\"");
+
+  private CoreBenchmark() {}
+
+  /**
+   * Runs every measurement and prints the figures.
+   *
+   * @param args ignored
+   * @throws Exception if a measurement fails
+   */
+  public static void main(String[] args) throws Exception {
+    Path templates = Path.of("templates");
+    Path configs = Path.of("configs");
+    System.out.printf("CoreBenchmark: %d CPUs, max heap %d MB, Java %s%n", Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.version"));
+    latency(templates, configs, 100 * 1024, 300);
+    latency(templates, configs, 4 * 1024 * 1024, 40);
+    throughput(templates, configs, 3000, 200);
+    heapPerPrompt(templates, configs, 5000);
+    peakHeap(templates, configs);
+  }
+
+  /** A webhook receiver that reads each body to the end without keeping it, and notes when it arrived. */
+  static final class Receiver implements AutoCloseable {
+    final HttpServer server;
+    final Map<String, CompletableFuture<Long>> arrivals = new ConcurrentHashMap<>();
+    final AtomicLong bytes = new AtomicLong();
+
+    Receiver() throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+      server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "comfylite-bench-receiver");
+        t.setDaemon(true);
+        return t;
+      }));
+      server.createContext("/hook", exchange -> {
+        try (InputStream in = exchange.getRequestBody()) {
+          byte[] head = in.readNBytes(512);
+          long total = head.length;
+          byte[] skip = new byte[64 * 1024];
+          int n;
+          while ((n = in.read(skip)) >= 0) {
+            total += n;
+          }
+          long now = System.nanoTime();
+          bytes.addAndGet(total);
+          Matcher m = PROMPT_ID.matcher(new String(head, StandardCharsets.UTF_8));
+          if (m.find()) {
+            arrivals.computeIfAbsent(m.group(1), k -> new CompletableFuture<>()).complete(now);
+          }
+          exchange.sendResponseHeaders(200, -1);
+        } finally {
+          exchange.close();
+        }
+      });
+      server.start();
+    }
+
+    URI url() {
+      return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+    }
+
+    CompletableFuture<Long> arrival(String promptId) {
+      return arrivals.computeIfAbsent(promptId, k -> new CompletableFuture<>());
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  /** Sockets with TCP_NODELAY, as ComfyLite's own HTTP client uses. */
+  private static final class NoDelay extends SocketFactory {
+    private final SocketFactory d = SocketFactory.getDefault();
+
+    private static Socket nd(Socket s) throws IOException {
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket() throws IOException {
+      return nd(d.createSocket());
+    }
+
+    @Override
+    public Socket createSocket(String h, int p) throws IOException {
+      return nd(d.createSocket(h, p));
+    }
+
+    @Override
+    public Socket createSocket(String h, int p, InetAddress l, int lp) throws IOException {
+      return nd(d.createSocket(h, p, l, lp));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress h, int p) throws IOException {
+      return nd(d.createSocket(h, p));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress h, int p, InetAddress l, int lp) throws IOException {
+      return nd(d.createSocket(h, p, l, lp));
+    }
+  }
+
+  /** An HTTP client that sends {@code /ws} through the tap and everything else straight to the fake. */
+  private static OkHttpClient http(FinishTap tap) {
+    OkHttpClient.Builder b = new OkHttpClient.Builder().socketFactory(new NoDelay());
+    if (tap != null) {
+      b.addInterceptor(chain -> {
+        HttpUrl url = chain.request().url();
+        if (url.encodedPath().endsWith("/ws")) {
+          return chain.proceed(chain.request().newBuilder().url(url.newBuilder().port(tap.port()).build()).build());
+        }
+        return chain.proceed(chain.request());
+      });
+    }
+    return b.build();
+  }
+
+  private static GenerationRequest smoke(int count, int color, Receiver receiver, ComfyLite comfy) {
+    return GenerationRequest.builder("smoke").param("imageCount", count).param("width", 64).param("height", 64)
+        .param("color", color).addSink(comfy.webhookSink(receiver.url())).build();
+  }
+
+  private static void latency(Path templates, Path configs, int imageBytes, int samples) throws Exception {
+    try (FakeComfyUi fake = FakeComfyUi.builder().noisyImages(true).minImageBytes(imageBytes).build().start();
+        FinishTap tap = new FinishTap(fake.port());
+        Receiver receiver = new Receiver()) {
+      OkHttpClient http = http(tap);
+      try (WebhookSender sender = WebhookSender.builder().okHttpClient(http).build();
+          ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
+              .workflowDirectories(templates, configs).okHttpClient(http).webhookSender(sender)
+              .retainFinished(0, 0).build()) {
+        int warmup = Math.max(10, samples / 5);
+        double[] overheads = new double[samples];
+        for (int i = -warmup; i < samples; i++) {
+          PromptHandle handle = comfy.submit(smoke(1, i + warmup + (imageBytes >> 10), receiver, comfy));
+          long arrived = receiver.arrival(handle.promptId()).get(60, TimeUnit.SECONDS);
+          Long finished = tap.finishedAt.get(handle.promptId());
+          if (finished == null) {
+            throw new IllegalStateException("no execution_success seen for " + handle.promptId());
+          }
+          if (i >= 0) {
+            overheads[i] = (arrived - finished) / 1e6;
+          }
+        }
+        Arrays.sort(overheads);
+        System.out.printf("finish -> webhook overhead, %s images (%d samples, one in flight): p50 %.2f ms, "
+            + "p99 %.2f ms, max %.2f ms%n", imageBytes >= 1 << 20 ? (imageBytes >> 20) + " MB" : (imageBytes >> 10)
+            + " KB", samples, percentile(overheads, 50), percentile(overheads, 99), overheads[samples - 1]);
+      }
+    }
+  }
+
+  private static double percentile(double[] sorted, int p) {
+    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  private static void throughput(Path templates, Path configs, int prompts, int inFlight) throws Exception {
+    try (FakeComfyUi fake = FakeComfyUi.builder().build().start();
+        Receiver receiver = new Receiver()) {
+      OkHttpClient http = http(null);
+      try (WebhookSender sender = WebhookSender.builder().okHttpClient(http).build();
+          ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
+              .workflowDirectories(templates, configs).okHttpClient(http).webhookSender(sender)
+              .retainFinished(0, 0).build()) {
+        for (String workflow : List.of("smoke", "smoke_ws")) {
+          Semaphore window = new Semaphore(inFlight);
+          AtomicInteger done = new AtomicInteger();
+          CompletableFuture<Void> all = new CompletableFuture<>();
+          int threads = 4;
+          long start = System.nanoTime();
+          List<Thread> submitters = new ArrayList<>();
+          for (int t = 0; t < threads; t++) {
+            int offset = t;
+            Thread thread = new Thread(() -> {
+              for (int i = offset; i < prompts; i += threads) {
+                window.acquireUninterruptibly();
+                GenerationRequest request = GenerationRequest.builder(workflow).param("width", 16)
+                    .param("height", 16).param("color", i + (workflow.length() << 20))
+                    .addSink(comfy.webhookSink(receiver.url())).build();
+                PromptHandle handle = comfy.submit(request);
+                receiver.arrival(handle.promptId()).thenRun(() -> {
+                  receiver.arrivals.remove(handle.promptId());
+                  window.release();
+                  if (done.incrementAndGet() == prompts) {
+                    all.complete(null);
+                  }
+                });
+              }
+            }, "comfylite-bench-submit-" + t);
+            thread.start();
+            submitters.add(thread);
+          }
+          all.get(10, TimeUnit.MINUTES);
+          double seconds = (System.nanoTime() - start) / 1e9;
+          System.out.printf("throughput, %s, zero execution time, up to %d in flight: %d prompts in %.2f s = %.0f "
+              + "prompts/s (fake runner busy %d ms)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
+              fake.runnerBusyTime().toMillis());
+        }
+      }
+    }
+  }
+
+  private static void heapPerPrompt(Path templates, Path configs, int prompts) throws Exception {
+    // A stub that accepts every POST /prompt and runs nothing, so the heap holds only ComfyLite's in-flight state
+    // (the fake would hold each queued graph too).
+    HttpServer stub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    AtomicLong number = new AtomicLong();
+    stub.createContext("/", exchange -> {
+      try (InputStream in = exchange.getRequestBody(); OutputStream out = exchange.getResponseBody()) {
+        String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        Matcher m = PROMPT_ID.matcher(body);
+        if (exchange.getRequestMethod().equals("POST") && exchange.getRequestURI().getPath().equals("/prompt")
+            && m.find()) {
+          byte[] reply = ("{\"prompt_id\":\"" + m.group(1) + "\",\"number\":" + number.incrementAndGet()
+              + ",\"node_errors\":{}}").getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, reply.length);
+          out.write(reply);
+        } else {
+          exchange.sendResponseHeaders(404, -1);
+        }
+      }
+    });
+    stub.setExecutor(Executors.newFixedThreadPool(2));
+    stub.start();
+    try (Receiver receiver = new Receiver();
+        ComfyLite comfy = ComfyLite.builder().comfyUrl(URI.create("http://127.0.0.1:" + stub.getAddress().getPort()))
+            .workflowDirectories(templates, configs).promptTimeout(Duration.ofHours(1)).build()) {
+      for (int i = 0; i < 200; i++) {
+        comfy.submit(smoke(1, i, receiver, comfy));
+      }
+      long before = usedAfterGc();
+      for (int i = 0; i < prompts; i++) {
+        comfy.submit(smoke(1, i, receiver, comfy));
+      }
+      long after = usedAfterGc();
+      System.out.printf("heap per in-flight prompt (%d in flight, webhook sink each): %.0f bytes%n",
+          comfy.inFlight(), (after - before) / (double) prompts);
+    } finally {
+      stub.stop(0);
+    }
+  }
+
+  private static long usedAfterGc() throws InterruptedException {
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
+  }
+
+  private static void peakHeap(Path templates, Path configs) throws Exception {
+    int imageBytes = 4 * 1024 * 1024;
+    int count = 8;
+    List<MemoryPoolMXBean> heap = new ArrayList<>();
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        heap.add(pool);
+      }
+    }
+    try (FakeComfyUi fake = FakeComfyUi.builder().noisyImages(true).minImageBytes(imageBytes).build().start();
+        FinishTap tap = new FinishTap(fake.port());
+        Receiver receiver = new Receiver()) {
+      OkHttpClient http = http(tap);
+      try (WebhookSender sender = WebhookSender.builder().okHttpClient(http).build();
+          ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
+              .workflowDirectories(templates, configs).okHttpClient(http).webhookSender(sender)
+              .retainFinished(0, 0).build()) {
+        // Warm up once, so classes and pools exist.
+        comfy.submit(smoke(1, 1, receiver, comfy)).outcome().get(60, TimeUnit.SECONDS);
+        long[] atFinish = new long[1];
+        tap.onFinish(() -> {
+          // The fake has produced and stored the batch: measure what delivering it adds from here.
+          long used = 0;
+          for (MemoryPoolMXBean pool : heap) {
+            pool.resetPeakUsage();
+            used += pool.getUsage().getUsed();
+          }
+          atFinish[0] = used;
+        });
+        usedAfterGc();
+        PromptHandle handle = comfy.submit(smoke(count, 2, receiver, comfy));
+        receiver.arrival(handle.promptId()).get(120, TimeUnit.SECONDS);
+        long peak = 0;
+        for (MemoryPoolMXBean pool : heap) {
+          peak += pool.getPeakUsage().getUsed();
+        }
+        long batch = (long) count * imageBytes;
+        long added = peak - atFinish[0];
+        System.out.printf("peak heap delivering %d x %d MB (%d MB): +%d MB over the heap at the fake's finish = "
+            + "%.2f x the batch (upper bound: pool peaks include uncollected garbage and the in-process fake's "
+            + "/view buffers)%n", count, imageBytes >> 20, batch >> 20, added >> 20, added / (double) batch);
+      }
+    }
+  }
+}

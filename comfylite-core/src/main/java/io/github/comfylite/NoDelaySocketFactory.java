@@ -1,0 +1,47 @@
+package io.github.comfylite;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import javax.net.SocketFactory;
+
+/**
+ * Plain sockets with {@code TCP_NODELAY}. OkHttp writes a POST's headers and body as separate segments; with Nagle's
+ * algorithm on, the body waits for the peer's delayed ACK (40 ms on Linux), which made every {@code POST /prompt}
+ * and webhook take 40 ms on loopback. Our requests are few and already buffered, so Nagle only adds latency.
+ */
+final class NoDelaySocketFactory extends SocketFactory {
+  private final SocketFactory delegate = SocketFactory.getDefault();
+
+  private static Socket noDelay(Socket socket) throws SocketException {
+    socket.setTcpNoDelay(true);
+    return socket;
+  }
+
+  @Override
+  public Socket createSocket() throws IOException {
+    return noDelay(delegate.createSocket());
+  }
+
+  @Override
+  public Socket createSocket(String host, int port) throws IOException {
+    return noDelay(delegate.createSocket(host, port));
+  }
+
+  @Override
+  public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+    return noDelay(delegate.createSocket(host, port, localHost, localPort));
+  }
+
+  @Override
+  public Socket createSocket(InetAddress host, int port) throws IOException {
+    return noDelay(delegate.createSocket(host, port));
+  }
+
+  @Override
+  public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+      throws IOException {
+    return noDelay(delegate.createSocket(address, port, localAddress, localPort));
+  }
+}

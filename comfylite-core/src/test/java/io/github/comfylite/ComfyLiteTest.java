@@ -1,0 +1,502 @@
+package io.github.comfylite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.comfylite.errors.PromptFailedException;
+import io.github.comfylite.errors.WorkflowException;
+import io.github.comfylite.result.FailureKind;
+import io.github.comfylite.result.GeneratedImage;
+import io.github.comfylite.result.GenerationResult;
+import io.github.comfylite.result.Outcome;
+import io.github.comfylite.result.ResultSink;
+import io.github.comfylite.testkit.FakeComfyUi;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The facade end to end against {@link FakeComfyUi}: every case of protocol §8 and the failure paths of DESIGN §3. */
+class ComfyLiteTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final Path WORKFLOWS = Path.of("src/test/resources/tracker");
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private FakeComfyUi fake(Consumer<FakeComfyUi.Builder> options) {
+    FakeComfyUi.Builder builder = FakeComfyUi.builder();
+    options.accept(builder);
+    FakeComfyUi fake = builder.build();
+    fake.start();
+    toClose.add(fake);
+    return fake;
+  }
+
+  private FakeComfyUi fake() {
+    return fake(b -> {});
+  }
+
+  private ComfyLite comfy(FakeComfyUi fake, Consumer<ComfyLite.Builder> options) {
+    return comfy(fake.url(), options);
+  }
+
+  private ComfyLite comfy(URI url, Consumer<ComfyLite.Builder> options) {
+    ComfyLite.Builder builder = ComfyLite.builder()
+        .comfyUrl(url)
+        .workflowDirectories(WORKFLOWS.resolve("templates"), WORKFLOWS.resolve("configs"));
+    options.accept(builder);
+    ComfyLite comfy = builder.build();
+    toClose.add(comfy);
+    return comfy;
+  }
+
+  private ComfyLite comfy(FakeComfyUi fake) {
+    return comfy(fake, b -> {});
+  }
+
+  private static GenerationRequest smoke(int count) {
+    return GenerationRequest.builder("smoke").param("imageCount", count).param("width", 64).param("height", 48)
+        .param("color", (int) (Math.random() * 0xffffff)).build();
+  }
+
+  private static GenerationRequest smokeWs(int count) {
+    return GenerationRequest.builder("smoke_ws").param("imageCount", count).param("width", 64).param("height", 48)
+        .param("color", (int) (Math.random() * 0xffffff)).build();
+  }
+
+  /** A sink that records every outcome it receives. */
+  private static final class RecordingSink implements ResultSink {
+    final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+
+    @Override
+    public void deliver(Outcome outcome) {
+      outcomes.add(outcome);
+    }
+
+    Outcome next() throws InterruptedException {
+      Outcome outcome = outcomes.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(outcome).as("an outcome within " + WAIT).isNotNull();
+      return outcome;
+    }
+  }
+
+  /** A listener that records previews and finishes. */
+  private static final class RecordingListener implements ComfyLiteListener {
+    final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    final List<Preview> previews = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void onQueued(String promptId, int position) {
+      events.add("queued");
+    }
+
+    @Override
+    public void onStarted(String promptId) {
+      events.add("started");
+    }
+
+    @Override
+    public void onPreview(String promptId, Preview preview) {
+      previews.add(preview);
+    }
+
+    @Override
+    public void onFinished(String promptId, Outcome outcome) {
+      events.add("finished");
+    }
+  }
+
+  private static com.fasterxml.jackson.databind.node.ObjectNode graph(String template) {
+    try {
+      return (com.fasterxml.jackson.databind.node.ObjectNode) io.github.comfylite.internal.Json.JSON.readTree(
+          WORKFLOWS.resolve("templates").resolve(template + ".json").toFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static PromptFailedException failure(CompletableFuture<GenerationResult> future) {
+    assertThat(future).failsWithin(WAIT);
+    return (PromptFailedException) future.handle((r, e) -> e instanceof java.util.concurrent.CompletionException
+        ? e.getCause() : e).join();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Test
+  void normalRunWithSaveImageDeliversTheFileToEverySink() throws Exception {
+    FakeComfyUi fake = fake();
+    RecordingSink global = new RecordingSink();
+    RecordingSink perRequest = new RecordingSink();
+    RecordingListener listener = new RecordingListener();
+    ComfyLite comfy = comfy(fake, b -> b.addSink(global).listener(listener));
+
+    PromptHandle handle = comfy.submit(smoke(1).toBuilder().addSink(perRequest).build());
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    GenerationResult result = handle.result().join();
+    assertThat(result.promptId()).isEqualTo(handle.promptId());
+    assertThat(result.workflow()).isEqualTo("smoke");
+    assertThat(result.images()).hasSize(1);
+    GeneratedImage image = result.images().get(0);
+    assertThat(image.mimeType()).isEqualTo("image/png");
+    assertThat(image.nodeId()).isEqualTo("2");
+    assertThat(image.file()).get().extracting(GeneratedImage.FileRef::type).isEqualTo("output");
+    assertThat(global.next().asSucceeded().result()).isSameAs(result);
+    assertThat(perRequest.next().asSucceeded().result()).isSameAs(result);
+    assertThat(handle.outcome().join().isSucceeded()).isTrue();
+    assertThat(listener.events.poll(5, TimeUnit.SECONDS)).isEqualTo("queued");
+    assertThat(listener.events.poll(5, TimeUnit.SECONDS)).isEqualTo("started");
+    assertThat(listener.events.poll(5, TimeUnit.SECONDS)).isEqualTo("finished");
+    assertThat(comfy.status(handle.promptId())).get().extracting(PromptStatus::state)
+        .isEqualTo(PromptStatus.State.SUCCEEDED);
+    assertThat(comfy.inFlight()).isZero();
+  }
+
+  @Test
+  void batchOfFourDeliversFourImagesInOrder() {
+    ComfyLite comfy = comfy(fake());
+
+    CompletableFuture<GenerationResult> result = comfy.generate(smoke(4));
+
+    assertThat(result).succeedsWithin(WAIT);
+    List<GeneratedImage> images = result.join().images();
+    assertThat(images).hasSize(4);
+    assertThat(images).extracting(i -> i.file().orElseThrow().filename()).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void saveImageWebsocketMetadataFramesAreResultsAndLivePreviewsAreNot() {
+    FakeComfyUi fake = fake(b -> b.livePreviews(true));
+    RecordingListener listener = new RecordingListener();
+    ComfyLite comfy = comfy(fake, b -> b.listener(listener));
+
+    CompletableFuture<GenerationResult> result = comfy.generate(GenerationRequest.builder("starter_ws")
+        .param("prompt", "a lighthouse").param("imageCount", 2).param("steps", 3).param("width", 64)
+        .param("height", 64).build());
+
+    assertThat(result).succeedsWithin(WAIT);
+    assertThat(result.join().images()).hasSize(2).allSatisfy(image -> {
+      assertThat(image.mimeType()).isEqualTo("image/png");
+      assertThat(image.nodeId()).isEqualTo("10");
+      assertThat(image.file()).isEmpty();
+    });
+    assertThat(listener.previews).isNotEmpty().allSatisfy(p -> assertThat(p.mimeType()).isEqualTo("image/jpeg"));
+  }
+
+  @Test
+  void saveImageWebsocketLegacyFramesOnAnOldServerAreResultsAndLivePreviewsAreNot() {
+    FakeComfyUi fake = fake(b -> b.livePreviews(true).oldServer(true));
+    RecordingListener listener = new RecordingListener();
+    ComfyLite comfy = comfy(fake, b -> b.listener(listener));
+
+    PromptHandle handle = comfy.submit(GenerationRequest.builder("starter_ws")
+        .param("prompt", "a lighthouse").param("imageCount", 3).param("steps", 2).param("width", 64)
+        .param("height", 64).build());
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(3)
+        .allSatisfy(image -> assertThat(image.mimeType()).isEqualTo("image/png"));
+    assertThat(handle.result().join().promptId()).isEqualTo(handle.promptId());
+    assertThat(listener.previews).isNotEmpty().allSatisfy(p -> assertThat(p.mimeType()).isEqualTo("image/jpeg"));
+  }
+
+  @Test
+  void oldServerIgnoringOurPromptIdStillDeliversUnderItsOwnId() {
+    FakeComfyUi fake = fake(b -> b.oldServer(true));
+    ComfyLite comfy = comfy(fake);
+
+    PromptHandle handle = comfy.submit(smoke(2));
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(2);
+    assertThat(handle.result().join().promptId()).isEqualTo(handle.promptId());
+    assertThat(fake.receivedPrompts()).extracting(io.github.comfylite.testkit.ReceivedPrompt::promptId).contains(handle.promptId());
+  }
+
+  @Test
+  void fullyCachedRerunStillDeliversTheImagesFromHistory() {
+    ComfyLite comfy = comfy(fake());
+    GenerationRequest request = smoke(2);
+
+    assertThat(comfy.generate(request)).succeedsWithin(WAIT);
+    CompletableFuture<GenerationResult> again = comfy.generate(request);
+
+    assertThat(again).succeedsWithin(WAIT);
+    assertThat(again.join().images()).hasSize(2);
+  }
+
+  @Test
+  void validationErrorReachesEverySinkWithTheNodeErrors() throws Exception {
+    RecordingSink sink = new RecordingSink();
+    ComfyLite comfy = comfy(fake(), b -> b.addSink(sink));
+
+    PromptHandle handle = comfy.submit(GenerationRequest.builder("bad_sampler").param("prompt", "x").build());
+
+    // Already decided when submit returns.
+    assertThat(handle.outcome()).isCompleted();
+    Outcome.Failed failed = handle.outcome().join().asFailed();
+    assertThat(failed.kind()).isEqualTo(FailureKind.VALIDATION);
+    assertThat(failed.message()).contains("node 3 (KSampler)").contains("sampler_name: 'euler_x'");
+    assertThat(failed.details().has("3")).isTrue();
+    assertThat(sink.next()).isEqualTo(failed);
+    assertThat(failure(handle.result()).kind()).isEqualTo(FailureKind.VALIDATION);
+    assertThat(comfy.inFlight()).isZero();
+  }
+
+  @Test
+  void unknownWorkflowIsRejectedBeforeAnythingIsSubmitted() {
+    RecordingSink sink = new RecordingSink();
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake, b -> b.addSink(sink));
+
+    assertThatThrownBy(() -> comfy.submit(GenerationRequest.builder("nope").build()))
+        .isInstanceOf(WorkflowException.class);
+    assertThat(sink.outcomes).isEmpty();
+    assertThat(fake.receivedPrompts()).isEmpty();
+  }
+
+  @Test
+  void runtimeExceptionReachesTheSinksWithNodeIdTypeAndMessage() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.failNode("1", "RuntimeError", "not enough memory: you tried to allocate 1 bytes.");
+    RecordingSink sink = new RecordingSink();
+    ComfyLite comfy = comfy(fake, b -> b.addSink(sink));
+
+    PromptHandle handle = comfy.submit(smoke(1));
+
+    PromptFailedException e = failure(handle.result());
+    assertThat(e.kind()).isEqualTo(FailureKind.EXECUTION);
+    assertThat(e.nodeId()).contains("1");
+    assertThat(e.nodeType()).contains("EmptyImage");
+    assertThat(e.getMessage()).contains("not enough memory");
+    Outcome.Failed failed = sink.next().asFailed();
+    assertThat(failed.nodeId()).contains("1");
+    assertThat(failed.nodeType()).contains("EmptyImage");
+    assertThat(failed.message()).contains("RuntimeError").contains("not enough memory");
+  }
+
+  @Test
+  void interruptBySomeoneElseEndsAsInterrupted() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.holdExecution();
+    ComfyLite comfy = comfy(fake);
+    PromptHandle handle = comfy.submit(smoke(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    fake.interrupt();
+    fake.releaseExecution();
+
+    assertThat(failure(handle.result()).kind()).isEqualTo(FailureKind.INTERRUPTED);
+  }
+
+  @Test
+  void cancelWhileQueuedRemovesItFromTheQueueAndEndsAsCancelled() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.pauseQueue();
+    RecordingSink sink = new RecordingSink();
+    ComfyLite comfy = comfy(fake, b -> b.addSink(sink));
+    PromptHandle handle = comfy.submit(smoke(1));
+
+    assertThat(comfy.cancel(handle.promptId())).isTrue();
+
+    assertThat(sink.next().asFailed().kind()).isEqualTo(FailureKind.CANCELLED);
+    assertThat(handle.outcome().join().asFailed().kind()).isEqualTo(FailureKind.CANCELLED);
+    fake.resumeQueue();
+    fake.awaitIdle(WAIT);
+    assertThat(fake.completedPrompts()).isZero();
+    assertThat(comfy.cancel(handle.promptId())).isFalse();
+  }
+
+  @Test
+  void cancellingTheFutureWhileRunningInterruptsOnlyThatPrompt() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.holdExecution();
+    RecordingSink sink = new RecordingSink();
+    ComfyLite comfy = comfy(fake, b -> b.addSink(sink));
+    PromptHandle handle = comfy.submit(smoke(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    assertThat(handle.result().cancel(true)).isTrue();
+    fake.releaseExecution();
+
+    Outcome.Failed failed = sink.next().asFailed();
+    assertThat(failed.kind()).isEqualTo(FailureKind.CANCELLED);
+    assertThat(handle.result()).isCancelled();
+  }
+
+  @Test
+  void socketDroppedMidRunStillDeliversTheResultFromHistory() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.holdExecution();
+    ComfyLite comfy = comfy(fake);
+    PromptHandle handle = comfy.submit(smoke(2));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    fake.dropSockets();
+    fake.releaseExecution();
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(2);
+  }
+
+  @Test
+  void socketDroppedDuringTheFinishStillDeliversTheResultFromHistory() {
+    FakeComfyUi fake = fake();
+    fake.holdExecution();
+    ComfyLite comfy = comfy(fake);
+    PromptHandle handle = comfy.submit(smoke(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    // The next status is the one sent after the history entry is written: execution_success has arrived, the
+    // socket drops before executing{node:null}.
+    fake.dropSocketsBefore("status");
+    fake.releaseExecution();
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(1);
+  }
+
+  @Test
+  void saveImageWebsocketFramesLostWithTheSocketFailClearly() {
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+    fake.dropSocketsBefore("binary");
+
+    PromptHandle handle = comfy.submit(smokeWs(2));
+
+    PromptFailedException e = failure(handle.result());
+    assertThat(e.kind()).isEqualTo(FailureKind.NO_RESULT);
+    assertThat(e.getMessage()).contains("SaveImageWebsocket").contains("connection");
+  }
+
+  @Test
+  void promptsAComfyUiRestartForgetsEndAsLost() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.holdExecution();
+    ComfyLite comfy = comfy(fake);
+    PromptHandle handle = comfy.submit(smoke(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    fake.restart();
+
+    PromptFailedException e = failure(handle.result());
+    assertThat(e.kind()).isEqualTo(FailureKind.LOST);
+    assertThat(e.getMessage()).isEqualTo("ComfyUI no longer knows prompt " + handle.promptId()
+        + " (was it restarted?)");
+  }
+
+  @Test
+  void comfyUiDownAtSubmitIsUnavailableAtOnce() throws Exception {
+    URI nobody;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      nobody = URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    }
+    RecordingSink sink = new RecordingSink();
+    ComfyLite comfy = comfy(nobody, b -> b.addSink(sink));
+
+    PromptHandle handle = comfy.submit(smoke(1));
+
+    assertThat(handle.outcome()).isCompleted();
+    assertThat(handle.outcome().join().asFailed().kind()).isEqualTo(FailureKind.UNAVAILABLE);
+    assertThat(sink.next().asFailed().kind()).isEqualTo(FailureKind.UNAVAILABLE);
+    assertThat(comfy.inFlight()).isZero();
+  }
+
+  @Test
+  void overallTimeoutEndsThePromptAndCancelsItInComfyUi() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.holdExecution();
+    ComfyLite comfy = comfy(fake);
+
+    PromptHandle handle = comfy.submit(smoke(1).toBuilder().timeout(Duration.ofMillis(300)).build());
+
+    PromptFailedException e = failure(handle.result());
+    assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT);
+    fake.releaseExecution();
+    fake.awaitIdle(WAIT);
+  }
+
+  @Test
+  void twoHundredPromptsInFlightAllSucceed() {
+    FakeComfyUi fake = fake();
+    fake.pauseQueue();
+    ComfyLite comfy = comfy(fake);
+    List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      results.add(comfy.generate(smoke(1)));
+    }
+    assertThat(comfy.inFlight()).isEqualTo(200);
+
+    fake.resumeQueue();
+
+    assertThat(CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))).succeedsWithin(Duration.ofSeconds(60));
+    assertThat(results).allSatisfy(r -> assertThat(r.join().images()).hasSize(1));
+    assertThat(results.stream().map(r -> r.join().promptId()).distinct()).hasSize(200);
+    assertThat(comfy.inFlight()).isZero();
+  }
+
+  @Test
+  void closeEndsPendingPromptsAsCancelledOnEverySink() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.pauseQueue();
+    RecordingSink sink = new RecordingSink();
+    ComfyLite comfy = comfy(fake, b -> b.addSink(sink));
+    PromptHandle first = comfy.submit(smoke(1));
+    PromptHandle second = comfy.submit(smoke(1));
+
+    comfy.close();
+
+    for (PromptHandle handle : List.of(first, second)) {
+      assertThat(handle.outcome()).isCompleted();
+      Outcome.Failed failed = handle.outcome().join().asFailed();
+      assertThat(failed.kind()).isEqualTo(FailureKind.CANCELLED);
+      assertThat(failed.message()).isEqualTo("ComfyLite was closed");
+    }
+    assertThat(List.of(sink.next(), sink.next())).extracting(Outcome::promptId)
+        .containsExactlyInAnyOrder(first.promptId(), second.promptId());
+    assertThatThrownBy(() -> comfy.submit(smoke(1))).isInstanceOf(IllegalStateException.class);
+    comfy.close(); // idempotent
+  }
+
+  @Test
+  void aFailingSinkDoesNotKeepTheOutcomeFromTheOthers() throws Exception {
+    RecordingSink after = new RecordingSink();
+    ComfyLite comfy = comfy(fake(), b -> b.addSink(o -> {
+      throw new IllegalStateException("boom");
+    }).addSink(after));
+
+    PromptHandle handle = comfy.submit(smoke(1));
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(after.next().isSucceeded()).isTrue();
+  }
+
+  @Test
+  void foreignPromptsFramesNeverCountAsOurs() {
+    FakeComfyUi fake = fake(b -> b.livePreviews(true));
+    ComfyLite comfy = comfy(fake);
+    fake.pauseQueue();
+    CompletableFuture<GenerationResult> ours = comfy.generate(smokeWs(1));
+    fake.submitForeignPrompt(graph("smoke_ws"), false);
+    fake.resumeQueue();
+
+    assertThat(ours).succeedsWithin(WAIT);
+    assertThat(ours.join().images()).hasSize(1);
+  }
+}
