@@ -1,4 +1,4 @@
-package io.github.comfylite;
+package io.github.comfylite.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -10,9 +10,16 @@ import javax.net.SocketFactory;
  * Plain sockets with {@code TCP_NODELAY}. OkHttp writes a POST's headers and body as separate segments; with Nagle's
  * algorithm on, the body waits for the peer's delayed ACK (40 ms on Linux), which made every {@code POST /prompt}
  * and webhook take 40 ms on loopback. Our requests are few and already buffered, so Nagle only adds latency.
+ *
+ * <p>Used for every OkHttp client ComfyLite builds itself (the facade's, {@code ComfyClient}'s and
+ * {@code WebhookSender}'s own). A client the application lends us keeps its own socket factory: we never change how
+ * a borrowed client connects.
  */
-final class NoDelaySocketFactory extends SocketFactory {
+public final class NoDelaySocketFactory extends SocketFactory {
   private final SocketFactory delegate = SocketFactory.getDefault();
+
+  /** Creates a factory over the JVM's default socket factory. */
+  public NoDelaySocketFactory() {}
 
   private static Socket noDelay(Socket socket) throws SocketException {
     socket.setTcpNoDelay(true);
