@@ -33,11 +33,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -541,6 +543,11 @@ public final class PromptTracker implements AutoCloseable {
         markStarted(p);
         p.cachedCount = x.nodes().size();
       }
+    } else if (e instanceof ComfyEvent.Executed x) {
+      TrackedPrompt p = lookup(x.promptId(), e);
+      if (p != null && active(p)) {
+        prefetch(p, x);
+      }
     } else if (e instanceof ComfyEvent.ExecutionSuccess x) {
       TrackedPrompt p = lookup(x.promptId(), e);
       if (p != null && active(p)) {
@@ -566,8 +573,71 @@ public final class PromptTracker implements AutoCloseable {
         p.terminalEvent = x;
       }
     }
-    // status, feature_flags, progress_state, executed, text and unknown messages carry nothing we need: images come
-    // from /history (authoritative, also for cached runs) and the finish from executing{node:null}.
+    // status, feature_flags, progress_state, text and unknown messages carry nothing we need. Images come from
+    // /history (authoritative, also for cached runs) and the finish from executing{node:null}; executed only lets us
+    // start downloading the files early.
+  }
+
+  /**
+   * Starts downloading the files an {@code executed} event names, if they may be results: SaveImage writes its files
+   * before sending {@code executed} (protocol §5-6), so they need not wait for the finish and the history. The
+   * history still decides which images the result has and in which order; see {@link #fetch}.
+   */
+  private void prefetch(TrackedPrompt p, ComfyEvent.Executed x) {
+    if (p.cancelRequested || !p.isFileOutput(x.node())) {
+      return;
+    }
+    for (JsonNode image : x.output().path("images")) {
+      JsonNode filename = image.get("filename");
+      if (filename == null || !filename.isTextual()) {
+        continue;
+      }
+      JsonNode subfolder = image.get("subfolder");
+      JsonNode type = image.get("type");
+      // The same defaults as HistoryEntry, so the keys match the history's references.
+      GeneratedImage.FileRef ref = new GeneratedImage.FileRef(filename.asText(),
+          subfolder != null && subfolder.isTextual() ? subfolder.asText() : "",
+          type != null && type.isTextual() ? type.asText() : "output");
+      if (p.prefetched == null) {
+        p.prefetched = new HashMap<>(4);
+      }
+      if (!p.prefetched.containsKey(ref)) {
+        FutureTask<byte[]> download = new FutureTask<>(() -> client.view(ref));
+        p.prefetched.put(ref, download);
+        ioTask(download);
+      }
+    }
+  }
+
+  /**
+   * The bytes of {@code ref}: from its early download if there is one (run here if the pool has not started it yet,
+   * so an I/O thread never waits for a task queued behind it), else fetched now. A failed early download is repeated
+   * here, so its error is reported and retried like any other.
+   */
+  private byte[] fetch(Map<GeneratedImage.FileRef, FutureTask<byte[]>> early, GeneratedImage.FileRef ref) {
+    FutureTask<byte[]> download = early.remove(ref); // a file listed twice is fetched twice, not shared
+    if (download != null) {
+      download.run(); // no-op if it has started or is done
+      try {
+        return download.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while fetching " + ref.filename(), e);
+      } catch (ExecutionException | CancellationException e) {
+        LOG.log(Level.DEBUG, () -> "early download of " + ref.filename() + " failed (" + e.getCause()
+            + "); fetching it again");
+      }
+    }
+    return client.view(ref);
+  }
+
+  private static void dropPrefetched(TrackedPrompt p) {
+    if (p.prefetched != null) {
+      for (FutureTask<byte[]> download : p.prefetched.values()) {
+        download.cancel(false); // not started: never runs; done: its bytes go with the map
+      }
+      p.prefetched = null;
+    }
   }
 
   /** Whether events may still change the prompt: it is in flight and its run has not ended. */
@@ -779,6 +849,8 @@ public final class PromptTracker implements AutoCloseable {
     }
     String id = p.id;
     List<OutputNode> outputs = p.outputs;
+    Map<GeneratedImage.FileRef, FutureTask<byte[]>> early = p.prefetched == null ? new HashMap<>()
+        : new HashMap<>(p.prefetched);
     ioTask(() -> {
       try {
         HistoryEntry entry = prefetched != null ? prefetched : client.history(id).orElse(null);
@@ -786,7 +858,7 @@ public final class PromptTracker implements AutoCloseable {
         if (entry != null && !isError(entry)) {
           for (Map.Entry<String, List<GeneratedImage.FileRef>> node : fileOutputs(entry, outputs)) {
             for (GeneratedImage.FileRef ref : node.getValue()) {
-              files.add(GeneratedImage.of(client.view(ref), node.getKey(), ref));
+              files.add(GeneratedImage.of(fetch(early, ref), node.getKey(), ref));
             }
           }
         }
@@ -1036,6 +1108,7 @@ public final class PromptTracker implements AutoCloseable {
     p.phase = TrackedPrompt.Phase.DONE;
     p.outcome = outcome;
     p.socketImages = null;
+    dropPrefetched(p);
     if (p.timeoutTask != null) {
       p.timeoutTask.cancel(false);
       p.timeoutTask = null;

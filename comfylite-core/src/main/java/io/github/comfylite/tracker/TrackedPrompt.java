@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -54,6 +55,11 @@ final class TrackedPrompt {
 
   /** SaveImageWebsocket images received, in arrival order; {@code null} until the first. */
   List<GeneratedImage> socketImages;
+  /**
+   * Downloads of files an {@code executed} event named, started at once on the I/O pool; {@code null} until the first.
+   * Only a cache: the result's images are still exactly those the history lists. Dropped when the prompt ends.
+   */
+  Map<GeneratedImage.FileRef, FutureTask<byte[]>> prefetched;
   /** The SaveImageWebsocket node now running, and the connection epoch it started in. */
   String openSocketNode;
   int openSocketEpoch;
@@ -102,6 +108,19 @@ final class TrackedPrompt {
   boolean hasSocketOutputs() {
     for (OutputNode output : outputs) {
       if (output.kind() == OutputKind.WEBSOCKET) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code nodeId}'s saved files are results: a declared file output, or any node when none is declared. */
+  boolean isFileOutput(String nodeId) {
+    if (outputs.isEmpty()) {
+      return true;
+    }
+    for (OutputNode output : outputs) {
+      if (output.kind() == OutputKind.FILE && output.nodeId().equals(nodeId)) {
         return true;
       }
     }
