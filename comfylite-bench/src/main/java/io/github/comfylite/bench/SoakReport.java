@@ -44,7 +44,7 @@ record SoakReport(SoakConfig config, List<FaultPlan.Fault> faults, long accepted
    *
    * @param afterAccepted when it fired
    * @param pending prompts the fake had queued (all must end LOST)
-   * @param running prompts it was running (LOST, unless they finished and were collected first)
+   * @param running prompts it was running (all must end LOST)
    * @param pendingLost how many of {@code pending} ended LOST
    * @param runningLost how many of {@code running} ended LOST
    */

@@ -16,7 +16,7 @@ class SoakTest {
   void everyAcceptedPromptGetsExactlyOneOutcomeUnderFaults() throws Exception {
     Path root = Path.of(System.getProperty("comfylite.root", "../"));
     SoakConfig config = new SoakConfig(300, 7, 16, Duration.ofMillis(1), 0.2, 0.5, 0.03, Duration.ofMillis(300), 25,
-        48, 2, 3, 2, 3, Duration.ofSeconds(40), root);
+        48, 2, 3, 2, 3, Duration.ofSeconds(40), root, false);
 
     SoakReport report = Soak.run(config, System.out);
     report.print(System.out);
@@ -29,7 +29,10 @@ class SoakTest {
     assertThat(report.webhookGivenUp()).isZero();
     assertThat(report.succeeded() + report.failed()).isEqualTo(300);
     // The faults bit: restarts forgot queued prompts and every one of them ended LOST; errors and interrupts landed.
-    assertThat(report.restarts()).hasSize(2).allSatisfy(r -> assertThat(r.pendingLost()).isEqualTo(r.pending()));
+    assertThat(report.restarts()).hasSize(2).allSatisfy(r -> {
+      assertThat(r.pendingLost()).isEqualTo(r.pending());
+      assertThat(r.runningLost()).isEqualTo(r.running());
+    });
     assertThat(report.restarts().stream().mapToInt(SoakReport.RestartResult::pending).sum()).isPositive();
     assertThat(report.failedByKind().keySet())
         .anySatisfy(k -> assertThat(k).startsWith("LOST"))
