@@ -424,7 +424,9 @@ final class Soak {
               + " but its webhook never arrived (given up?)");
         } else {
           noOutcome++;
-          violation("prompt #" + i + " " + promptIds.get(i) + ": no outcome");
+          String id = promptIds.get(i);
+          violation("prompt #" + i + " " + id + ": no outcome (" + (websocket[i] ? "smoke_ws" : "smoke")
+              + "; the server says " + serverStatus(id) + "; the fake says " + fakeStatus(id) + ")");
         }
       }
     } finally {
@@ -510,11 +512,57 @@ final class Soak {
         if (mustBeLost) {
           violation(message);
         } else {
-          anomalies.add(message);
+          anomalies.add(message + " [the fake now says " + fakeStatus(id) + "]");
         }
       }
     }
     return lost;
+  }
+
+  /** The server's raw {@code status} of a prompt, for diagnosing a prompt without outcome. */
+  private String serverStatus(String promptId) {
+    try {
+      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(server.url().resolve("prompts/" + promptId))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      JsonNode json = MAPPER.readTree(response.body());
+      return json.path("status").asText("?") + (json.has("progress") ? " " + json.get("progress") : "");
+    } catch (IOException e) {
+      return "? (" + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "? (interrupted)";
+    }
+  }
+
+  /** Where the fake has a prompt: running, pending, in its history (with its status), or nowhere. */
+  private String fakeStatus(String promptId) {
+    Queue q = queue();
+    if (q.running.contains(promptId)) {
+      return "running";
+    }
+    if (q.pending.contains(promptId)) {
+      return "pending at " + q.pending.indexOf(promptId) + " of " + q.pending.size();
+    }
+    try {
+      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(fake.url().resolve("history/" + promptId))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      JsonNode entry = MAPPER.readTree(response.body()).path(promptId);
+      if (entry.isObject()) {
+        JsonNode messages = entry.path("status").path("messages");
+        StringBuilder types = new StringBuilder();
+        for (JsonNode m : messages) {
+          types.append(types.length() == 0 ? "" : ",").append(m.path(0).asText());
+        }
+        return "finished " + entry.path("status").path("status_str").asText() + " [" + types + "], "
+            + fake.receivedPrompts().stream().filter(r -> r.promptId().equals(promptId)).count() + " POSTs seen";
+      }
+      return "unknown (forgotten by a restart, or never received)";
+    } catch (IOException e) {
+      return "? (" + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "? (interrupted)";
+    }
   }
 
   /** The server's view of a prompt: {@code success} or the failure kind, empty while unfinished. */

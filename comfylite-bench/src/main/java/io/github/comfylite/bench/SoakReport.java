@@ -65,7 +65,8 @@ record SoakReport(SoakConfig config, List<FaultPlan.Fault> faults, long accepted
         System.getProperty("java.version"), mib(maxHeap));
     out.printf(Locale.ROOT, "  faults injected: %s%n", countFaults());
     out.printf(Locale.ROOT,
-        "  accepted            %,d (429 backpressure answers, retried: %,d; other submit errors: %s)%n", accepted, rejected429, submitErrors.isEmpty() ? "none" : submitErrors);
+        "  accepted            %,d (429 backpressure answers, retried: %,d; other submit errors: %s)%n", accepted,
+        rejected429, submitErrors.isEmpty() ? "none" : submitErrors);
     out.printf(Locale.ROOT, "  succeeded           %,d%n", succeeded);
     out.printf(Locale.ROOT, "  failed              %,d %s%n", failed(), failedByKind);
     out.printf(Locale.ROOT, "  webhooks delivered  %,d (distinct webhook ids; receiver got %,d requests: %,d answered"
