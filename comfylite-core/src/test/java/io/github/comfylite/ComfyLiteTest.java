@@ -324,6 +324,27 @@ class ComfyLiteTest {
   }
 
   @Test
+  void statusShowsTheZeroBasedQueuePositionOfEachQueuedPrompt() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.pauseQueue();
+    ComfyLite comfy = comfy(fake);
+    List<PromptHandle> handles = List.of(comfy.submit(smoke(1)), comfy.submit(smoke(1)), comfy.submit(smoke(1)));
+
+    for (int i = 0; i < handles.size(); i++) {
+      PromptStatus status = comfy.status(handles.get(i).promptId()).orElseThrow();
+      assertThat(status.state()).isEqualTo(PromptStatus.State.QUEUED);
+      assertThat(status.queuePosition()).as("position of prompt %d", i).hasValue(i);
+    }
+
+    fake.resumeQueue();
+    assertThat(handles.get(2).result()).succeedsWithin(WAIT);
+    assertThat(comfy.status(handles.get(2).promptId())).get().satisfies(s -> {
+      assertThat(s.state()).isEqualTo(PromptStatus.State.SUCCEEDED);
+      assertThat(s.queuePosition()).isEmpty();
+    });
+  }
+
+  @Test
   void cancellingTheFutureWhileRunningInterruptsOnlyThatPrompt() throws Exception {
     FakeComfyUi fake = fake();
     fake.holdExecution();
