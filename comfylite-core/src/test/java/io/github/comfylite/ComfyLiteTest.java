@@ -169,6 +169,60 @@ class ComfyLiteTest {
   }
 
   @Test
+  void listenerHearsQueuedStartedProgressFinishedInOrderEvenWhenTheRunBeatsThePostReply() throws Exception {
+    FakeComfyUi fake = fake();
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    BlockingQueue<String> finished = new LinkedBlockingQueue<>();
+    ComfyLiteListener listener = new ComfyLiteListener() {
+      @Override
+      public void onQueued(String promptId, int position) {
+        events.add("queued");
+      }
+
+      @Override
+      public void onStarted(String promptId) {
+        events.add("started");
+        started.countDown();
+      }
+
+      @Override
+      public void onProgress(String promptId, Progress progress) {
+        events.add("progress");
+      }
+
+      @Override
+      public void onFinished(String promptId, Outcome outcome) {
+        events.add("finished");
+        finished.add(promptId);
+      }
+    };
+    // Hold ComfyUI's reply to POST /prompt until the run has started, so execution_start and the first progress
+    // reach the tracker before the reply does (protocol §4: HTTP replies and socket messages are not ordered).
+    okhttp3.OkHttpClient http = new okhttp3.OkHttpClient.Builder().addInterceptor(chain -> {
+      okhttp3.Response response = chain.proceed(chain.request());
+      if (chain.request().method().equals("POST") && chain.request().url().encodedPath().endsWith("/prompt")) {
+        try {
+          assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("started before the POST reply").isTrue();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return response;
+    }).build();
+    toClose.add(() -> http.dispatcher().executorService().shutdown());
+    ComfyLite comfy = comfy(fake, b -> b.okHttpClient(http).listener(listener));
+
+    PromptHandle handle = comfy.submit(smoke(1));
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(finished.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(handle.promptId());
+    List<String> heard = List.copyOf(events);
+    assertThat(heard).startsWith("queued", "started", "progress").endsWith("finished");
+    assertThat(heard.subList(2, heard.size() - 1)).containsOnly("progress");
+  }
+
+  @Test
   void batchOfFourDeliversFourImagesInOrder() {
     ComfyLite comfy = comfy(fake());
 
