@@ -2,6 +2,7 @@ package io.github.comfylite;
 
 import io.github.comfylite.client.ComfyClient;
 import io.github.comfylite.client.ConnectionState;
+import io.github.comfylite.internal.Checks;
 import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.result.GenerationResult;
 import io.github.comfylite.result.Outcome;
@@ -376,10 +377,7 @@ public final class ComfyLite implements AutoCloseable {
      * @throws IllegalArgumentException if a value is negative
      */
     public Builder retainFinished(int count, long maxImageBytes) {
-      if (count < 0 || maxImageBytes < 0) {
-        throw new IllegalArgumentException("retainFinished needs count >= 0 and maxImageBytes >= 0, was " + count
-            + ", " + maxImageBytes);
-      }
+      Checks.retainFinished(count, maxImageBytes);
       this.retainCount = count;
       this.retainBytes = maxImageBytes;
       return this;
@@ -484,15 +482,12 @@ public final class ComfyLite implements AutoCloseable {
      * Sets the client id used on the WebSocket and in every POST. Defaults to a random UUID per instance. Two live
      * instances must never share one.
      *
-     * @param clientId the id
+     * @param clientId a non-blank id
      * @return this builder
+     * @throws IllegalArgumentException if blank
      */
     public Builder clientId(String clientId) {
-      Objects.requireNonNull(clientId, "clientId");
-      if (clientId.isBlank()) {
-        throw new IllegalArgumentException("clientId must not be blank");
-      }
-      this.clientId = clientId;
+      this.clientId = Checks.clientId(clientId);
       return this;
     }
 

@@ -574,4 +574,12 @@ class ComfyLiteTest {
     assertThat(ours).succeedsWithin(WAIT);
     assertThat(ours.join().images()).hasSize(1);
   }
+
+  @Test
+  void builderRejectsABlankClientIdAndNegativeRetentionNamingTheSetting() {
+    assertThatThrownBy(() -> ComfyLite.builder().clientId(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("clientId must not be blank");
+    assertThatThrownBy(() -> ComfyLite.builder().retainFinished(-1, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retainFinished").hasMessageContaining("-1");
+  }
 }

@@ -12,6 +12,7 @@ import io.github.comfylite.client.UploadedImage;
 import io.github.comfylite.errors.ComfyHttpException;
 import io.github.comfylite.errors.ComfyIoException;
 import io.github.comfylite.errors.ComfyLiteException;
+import io.github.comfylite.internal.Checks;
 import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.result.FailureKind;
 import io.github.comfylite.result.GeneratedImage;
@@ -1326,12 +1327,10 @@ public final class PromptTracker implements AutoCloseable {
      * @param count at least 0
      * @param maxImageBytes at least 0
      * @return this builder
+     * @throws IllegalArgumentException if a value is negative
      */
     public Builder retainFinished(int count, long maxImageBytes) {
-      if (count < 0 || maxImageBytes < 0) {
-        throw new IllegalArgumentException("retainFinished needs count >= 0 and maxImageBytes >= 0, was " + count
-            + ", " + maxImageBytes);
-      }
+      Checks.retainFinished(count, maxImageBytes);
       this.retainCount = count;
       this.retainBytes = maxImageBytes;
       return this;
