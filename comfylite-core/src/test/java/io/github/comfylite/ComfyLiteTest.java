@@ -448,6 +448,81 @@ class ComfyLiteTest {
   }
 
   @Test
+  void historyCheckAfterAReconnectThatOvertakesTheRunsLastFramesDoesNotLoseThem() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.setNodeExecutionTime("SaveImageWebsocket", Duration.ofHours(1)); // ended by releaseExecution
+    GatedSockets sockets = new GatedSockets();
+    java.util.concurrent.CountDownLatch queueHeld = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseQueue = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean holdQueue = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Thread> historyThread = new java.util.concurrent.atomic.AtomicReference<>();
+    okhttp3.OkHttpClient http = new okhttp3.OkHttpClient.Builder().socketFactory(sockets).addInterceptor(chain -> {
+      String path = chain.request().url().encodedPath();
+      if (path.endsWith("/queue") && chain.request().method().equals("GET") && holdQueue.getAndSet(false)) {
+        queueHeld.countDown();
+        try {
+          assertThat(releaseQueue.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (path.contains("/history/")) {
+        historyThread.set(Thread.currentThread());
+      }
+      return chain.proceed(chain.request());
+    }).build();
+    toClose.add(() -> http.dispatcher().executorService().shutdown());
+    ComfyLite comfy = comfy(fake, b -> b.okHttpClient(http));
+    fake.holdExecution();
+    PromptHandle handle = comfy.submit(smokeWs(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    // The socket drops while the prompt runs; the check the reconnect starts waits at GET /queue.
+    holdQueue.set(true);
+    fake.dropSockets();
+    assertThat(queueHeld.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the reconnect's queue check").isTrue();
+    fake.awaitOpenSockets(1, WAIT);
+    // The SaveImageWebsocket node starts on the new socket, and we hear it.
+    fake.releaseExecution();
+    awaitCondition(() -> comfy.status(handle.promptId()).flatMap(PromptStatus::progress)
+        .map(p -> p.nodeId().equals("save_ws")).orElse(false), "the SaveImageWebsocket node started");
+    // Its frames and the finish are sent to the new socket, but stay unread until the queue check has decided.
+    sockets.closeLastWebSocket();
+    fake.releaseExecution();
+    fake.awaitIdle(WAIT);
+    releaseQueue.countDown();
+    awaitCondition(() -> historyThread.get() != null && idleInPool(historyThread.get()),
+        "the queue check handed its verdict to the event loop");
+    comfy.status(handle.promptId()); // a call on the event loop: returns after the verdict was applied
+    sockets.open();
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(1);
+  }
+
+  /** Whether {@code thread} is back in its pool waiting for work, that is, it finished its task. */
+  private static boolean idleInPool(Thread thread) {
+    if (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
+      return false;
+    }
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(java.util.concurrent.ThreadPoolExecutor.class.getName())
+          && frame.getMethodName().equals("getTask")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() < deadline).as(what + " within " + WAIT).isTrue();
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
   void saveImageWebsocketFramesLostWithTheSocketFailClearly() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);

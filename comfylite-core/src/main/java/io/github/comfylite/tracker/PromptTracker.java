@@ -578,8 +578,12 @@ public final class PromptTracker implements AutoCloseable {
 
   private TrackedPrompt lookup(String promptId, ComfyEvent e) {
     TrackedPrompt p = prompts.get(promptId);
-    if (p == null && submitting > 0) {
-      buffer(promptId, e);
+    if (p == null) {
+      if (submitting > 0) {
+        buffer(promptId, e);
+      }
+    } else {
+      p.lastEventConnect = connects;
     }
     return p;
   }
@@ -1214,6 +1218,14 @@ public final class PromptTracker implements AutoCloseable {
         case PENDING -> p.gap = false; // it has not started, so it has sent nothing we could have missed
         case RUNNING -> markStarted(p);
         case FINISHED -> {
+          if (p.hasSocketOutputs() && connected && p.lastEventConnect == connects) {
+            // Its events reach this socket, so its executing-null will too, after the frames it sent before; this
+            // HTTP reply merely overtook them (protocol §4). Completing now would call those frames lost. Should the
+            // socket drop first, the next connection checks again.
+            LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting for its last frames on the"
+                + " socket");
+            continue;
+          }
           LOG.log(Level.DEBUG, () -> "prompt " + p.id + " finished while the socket was down; completing from history");
           p.closeSocketNode(-1);
           if (running == p) {
