@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
@@ -53,9 +54,7 @@ final class GatedSockets extends SocketFactory {
 
   @Override
   public Socket createSocket(String host, int port) throws IOException {
-    Socket socket = new GatedSocket();
-    socket.connect(new java.net.InetSocketAddress(host, port));
-    return socket;
+    return connected(new InetSocketAddress(host, port));
   }
 
   @Override
@@ -65,8 +64,12 @@ final class GatedSockets extends SocketFactory {
 
   @Override
   public Socket createSocket(InetAddress host, int port) throws IOException {
+    return connected(new InetSocketAddress(host, port));
+  }
+
+  private Socket connected(InetSocketAddress address) throws IOException {
     Socket socket = new GatedSocket();
-    socket.connect(new java.net.InetSocketAddress(host, port));
+    socket.connect(address);
     return socket;
   }
 
