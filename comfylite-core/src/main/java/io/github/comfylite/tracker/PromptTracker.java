@@ -472,10 +472,13 @@ public final class PromptTracker implements AutoCloseable {
     List<ComfyEvent> early = unknown.remove(serverId);
     if (early != null) {
       unknownEvents -= early.size();
+      // Buffered events may have come on an earlier socket: they must not count as reaching the current one.
+      int lastEventConnect = p.lastEventConnect;
       for (ComfyEvent event : early) {
         unknownBytes -= sizeOf(event);
         onEventLoop(event);
       }
+      p.lastEventConnect = lastEventConnect;
     }
     if (submitting == 0) {
       unknown.clear();
