@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.Test;
@@ -109,6 +111,27 @@ class ServerEndToEndTest {
       assertThat(Harness.pngSize(Harness.base64(done.json().get("images").get(0)))).containsExactly(256, 256);
       assertThat(done.headers().firstValue("Content-Type")).hasValueSatisfying(
           type -> assertThat(type).startsWith("application/json"));
+    }
+  }
+
+  @Test
+  void pollingAQueuedPromptShowsItsZeroBasedQueuePosition() throws Exception {
+    try (Harness h = Harness.start(Map.of())) {
+      h.fake.pauseQueue();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(h.post("/generate", "{\"prompt\":\"wait " + i + "\"}").json().get("prompt_id").asText());
+      }
+
+      for (int i = 0; i < ids.size(); i++) {
+        JsonNode queued = h.get("/prompts/" + ids.get(i)).json();
+        assertThat(queued.get("status").asText()).isEqualTo("queued");
+        assertThat(queued.path("queue_position").isInt()).as("queue_position of %s", queued).isTrue();
+        assertThat(queued.get("queue_position").asInt()).isEqualTo(i);
+      }
+
+      h.fake.resumeQueue();
+      assertThat(h.awaitPromptStatus(ids.get(2), "succeeded").json().has("queue_position")).isFalse();
     }
   }
 
