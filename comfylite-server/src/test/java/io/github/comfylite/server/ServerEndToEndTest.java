@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.comfylite.testkit.FakeComfyUi;
 import io.github.comfylite.testkit.ReceivedPrompt;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -219,18 +217,18 @@ class ServerEndToEndTest {
 
   @Test
   void startsWhileComfyIsDownAndConnectsWhenItComesUp() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = free.getLocalPort();
-    }
-    try (Harness h = Harness.startWithoutComfy(URI.create("http://127.0.0.1:" + port))) {
+    // The relay holds its port throughout, so "ComfyUI comes up" happens on the same address without freeing it.
+    try (SwitchableRelay relay = new SwitchableRelay();
+        Harness h = Harness.startWithoutComfy(URI.create("http://127.0.0.1:" + relay.port()))) {
+      int port = relay.port();
       Harness.Reply down = h.get("/ready");
       assertThat(down.status()).isEqualTo(503);
       assertThat(down.json().get("reason").asText()).startsWith("ComfyUI at http://127.0.0.1:" + port);
       assertThat(h.get("/health").status()).isEqualTo(200);
       assertThat(h.get("/workflows").status()).isEqualTo(200);
 
-      try (FakeComfyUi comfy = FakeComfyUi.builder().port(port).build().start()) {
+      try (FakeComfyUi comfy = FakeComfyUi.builder().build().start()) {
+        relay.target(comfy.port());
         awaitReady(h, 200);
         Harness.Reply reply = h.post("/generate", "{\"prompt\":\"now it works\"}");
         assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
