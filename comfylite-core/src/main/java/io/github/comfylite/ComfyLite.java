@@ -2,6 +2,7 @@ package io.github.comfylite;
 
 import io.github.comfylite.client.ComfyClient;
 import io.github.comfylite.client.ConnectionState;
+import io.github.comfylite.internal.Checks;
 import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.internal.NoDelaySocketFactory;
 import io.github.comfylite.result.GenerationResult;
@@ -55,6 +56,8 @@ import okhttp3.OkHttpClient;
 public final class ComfyLite implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ComfyLite.class.getName());
   private static final Duration FIRST_CONNECT_WAIT = Duration.ofSeconds(3);
+  /** How long one {@code GET /queue} answers every {@link #status} call's position (protocol §11). */
+  static final Duration QUEUE_POSITION_MAX_AGE = Duration.ofMillis(500);
 
   private final URI comfyUrl;
   private final WorkflowManager workflows;
@@ -66,6 +69,7 @@ public final class ComfyLite implements AutoCloseable {
   private final OkHttpClient ownHttp;
   private final ComfyClient client;
   private final PromptTracker tracker;
+  private final QueuePositions queuePositions;
   private final AtomicBoolean closed = new AtomicBoolean();
   private WebhookSender ownSender;
 
@@ -102,6 +106,7 @@ public final class ComfyLite implements AutoCloseable {
     this.tracker = PromptTracker.builder(client, b.clientId, callbacks)
         .retainFinished(b.retainCount, b.retainBytes)
         .build();
+    this.queuePositions = new QueuePositions(client::queue, QUEUE_POSITION_MAX_AGE, System::nanoTime);
     tracker.start(FIRST_CONNECT_WAIT);
   }
 
@@ -181,12 +186,26 @@ public final class ComfyLite implements AutoCloseable {
    * The status of a prompt submitted through this instance: in flight, or among the most recently finished ones
    * (see {@link Builder#retainFinished}).
    *
+   * <p>For a {@link PromptStatus.State#QUEUED} prompt the {@link PromptStatus#queuePosition() queue position} is read
+   * from ComfyUI's {@code GET /queue} on the calling thread: 0 means it runs next, and every client's prompts ahead
+   * of it count. One queue reading serves all calls for 500 ms, so the position may be that much behind, and a
+   * prompt accepted within that time may have none yet. Other states never touch the network.
+   *
    * @param promptId the prompt's id
    * @return its status, or empty if it is unknown or finished too long ago
    */
   public Optional<PromptStatus> status(String promptId) {
     Objects.requireNonNull(promptId, "promptId");
-    return tracker.snapshot(promptId).map(ComfyLite::toStatus);
+    Optional<PromptSnapshot> snapshot = tracker.snapshot(promptId);
+    if (snapshot.isEmpty()) {
+      return Optional.empty();
+    }
+    PromptStatus status = toStatus(snapshot.get());
+    if (status.state() != PromptStatus.State.QUEUED) {
+      return Optional.of(status);
+    }
+    return Optional.of(new PromptStatus(status.promptId(), status.workflow(), status.state(),
+        queuePositions.position(status.promptId()), status.progress(), status.outcome()));
   }
 
   private static PromptStatus toStatus(PromptSnapshot s) {
@@ -359,10 +378,7 @@ public final class ComfyLite implements AutoCloseable {
      * @throws IllegalArgumentException if a value is negative
      */
     public Builder retainFinished(int count, long maxImageBytes) {
-      if (count < 0 || maxImageBytes < 0) {
-        throw new IllegalArgumentException("retainFinished needs count >= 0 and maxImageBytes >= 0, was " + count
-            + ", " + maxImageBytes);
-      }
+      Checks.retainFinished(count, maxImageBytes);
       this.retainCount = count;
       this.retainBytes = maxImageBytes;
       return this;
@@ -469,15 +485,12 @@ public final class ComfyLite implements AutoCloseable {
      * Sets the client id used on the WebSocket and in every POST. Defaults to a random UUID per instance. Two live
      * instances must never share one.
      *
-     * @param clientId the id
+     * @param clientId a non-blank id
      * @return this builder
+     * @throws IllegalArgumentException if blank
      */
     public Builder clientId(String clientId) {
-      Objects.requireNonNull(clientId, "clientId");
-      if (clientId.isBlank()) {
-        throw new IllegalArgumentException("clientId must not be blank");
-      }
-      this.clientId = clientId;
+      this.clientId = Checks.clientId(clientId);
       return this;
     }
 

@@ -26,8 +26,12 @@ public interface ComfyLiteListener {
   /**
    * ComfyUI accepted the prompt into its queue.
    *
+   * <p>ComfyLite passes {@code -1} as the position: ComfyUI's reply to the POST carries a priority ({@code number}),
+   * not a place in the queue (protocol §9.2), and reading the queue for every prompt would cost a request each. Ask
+   * {@link ComfyLite#status(String)} when the place matters; it reads the queue on demand.
+   *
    * @param promptId the prompt's id
-   * @param position the prompt's place in the queue (0 = next), or {@code -1} when unknown
+   * @param position the prompt's place in the queue (0 = next), or {@code -1} when unknown (always, see above)
    */
   default void onQueued(String promptId, int position) {}
 

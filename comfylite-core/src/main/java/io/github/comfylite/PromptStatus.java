@@ -11,7 +11,8 @@ import java.util.OptionalInt;
  * @param promptId the prompt's id
  * @param workflow the workflow it was built from
  * @param state where it is
- * @param queuePosition its place in ComfyUI's queue while {@link State#QUEUED}, when known
+ * @param queuePosition its place among ComfyUI's pending prompts while {@link State#QUEUED}, when known: 0 runs next,
+ *     and every client's prompts ahead of it count
  * @param progress the latest progress while {@link State#RUNNING}
  * @param outcome how it ended, once {@link State#SUCCEEDED} or {@link State#FAILED}
  */
@@ -29,7 +30,8 @@ public record PromptStatus(
    * @param promptId the prompt's id
    * @param workflow the workflow it was built from
    * @param state where it is
-   * @param queuePosition its place in ComfyUI's queue while {@link State#QUEUED}, when known
+   * @param queuePosition its place among ComfyUI's pending prompts while {@link State#QUEUED}, when known (0 runs
+   *     next)
    * @param progress the latest progress while {@link State#RUNNING}
    * @param outcome how it ended, once {@link State#SUCCEEDED} or {@link State#FAILED}
    */

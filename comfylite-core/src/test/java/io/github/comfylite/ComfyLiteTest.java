@@ -95,10 +95,20 @@ class ComfyLiteTest {
     }
   }
 
-  /** A listener that records previews and finishes. */
+  /** A listener that records queued, started, finished (and progress, if asked) in order, and keeps previews. */
   private static final class RecordingListener implements ComfyLiteListener {
     final BlockingQueue<String> events = new LinkedBlockingQueue<>();
     final List<Preview> previews = java.util.Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    private final boolean recordProgress;
+
+    RecordingListener() {
+      this(false);
+    }
+
+    RecordingListener(boolean recordProgress) {
+      this.recordProgress = recordProgress;
+    }
 
     @Override
     public void onQueued(String promptId, int position) {
@@ -108,6 +118,14 @@ class ComfyLiteTest {
     @Override
     public void onStarted(String promptId) {
       events.add("started");
+      started.countDown();
+    }
+
+    @Override
+    public void onProgress(String promptId, Progress progress) {
+      if (recordProgress) {
+        events.add("progress");
+      }
     }
 
     @Override
@@ -166,6 +184,40 @@ class ComfyLiteTest {
     assertThat(comfy.status(handle.promptId())).get().extracting(PromptStatus::state)
         .isEqualTo(PromptStatus.State.SUCCEEDED);
     assertThat(comfy.inFlight()).isZero();
+  }
+
+  @Test
+  void listenerHearsQueuedStartedProgressFinishedInOrderEvenWhenTheRunBeatsThePostReply() throws Exception {
+    FakeComfyUi fake = fake();
+    RecordingListener listener = new RecordingListener(true);
+    // Hold ComfyUI's reply to POST /prompt until the run has started, so execution_start and the first progress
+    // reach the tracker before the reply does (protocol §4: HTTP replies and socket messages are not ordered).
+    okhttp3.OkHttpClient http = new okhttp3.OkHttpClient.Builder().addInterceptor(chain -> {
+      okhttp3.Response response = chain.proceed(chain.request());
+      if (chain.request().method().equals("POST") && chain.request().url().encodedPath().endsWith("/prompt")) {
+        try {
+          assertThat(listener.started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("started before the POST reply")
+              .isTrue();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return response;
+    }).build();
+    toClose.add(() -> http.dispatcher().executorService().shutdown());
+    ComfyLite comfy = comfy(fake, b -> b.okHttpClient(http).listener(listener));
+
+    PromptHandle handle = comfy.submit(smoke(1));
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    List<String> heard = new ArrayList<>();
+    while (heard.isEmpty() || !heard.get(heard.size() - 1).equals("finished")) {
+      String event = listener.events.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(event).as("the next event after " + heard).isNotNull();
+      heard.add(event);
+    }
+    assertThat(heard).startsWith("queued", "started", "progress").endsWith("finished");
+    assertThat(heard.subList(2, heard.size() - 1)).containsOnly("progress");
   }
 
   @Test
@@ -324,6 +376,27 @@ class ComfyLiteTest {
   }
 
   @Test
+  void statusShowsTheZeroBasedQueuePositionOfEachQueuedPrompt() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.pauseQueue();
+    ComfyLite comfy = comfy(fake);
+    List<PromptHandle> handles = List.of(comfy.submit(smoke(1)), comfy.submit(smoke(1)), comfy.submit(smoke(1)));
+
+    for (int i = 0; i < handles.size(); i++) {
+      PromptStatus status = comfy.status(handles.get(i).promptId()).orElseThrow();
+      assertThat(status.state()).isEqualTo(PromptStatus.State.QUEUED);
+      assertThat(status.queuePosition()).as("position of prompt %d", i).hasValue(i);
+    }
+
+    fake.resumeQueue();
+    assertThat(handles.get(2).result()).succeedsWithin(WAIT);
+    assertThat(comfy.status(handles.get(2).promptId())).get().satisfies(s -> {
+      assertThat(s.state()).isEqualTo(PromptStatus.State.SUCCEEDED);
+      assertThat(s.queuePosition()).isEmpty();
+    });
+  }
+
+  @Test
   void cancellingTheFutureWhileRunningInterruptsOnlyThatPrompt() throws Exception {
     FakeComfyUi fake = fake();
     fake.holdExecution();
@@ -370,6 +443,81 @@ class ComfyLiteTest {
 
     assertThat(handle.result()).succeedsWithin(WAIT);
     assertThat(handle.result().join().images()).hasSize(1);
+  }
+
+  @Test
+  void historyCheckAfterAReconnectThatOvertakesTheRunsLastFramesDoesNotLoseThem() throws Exception {
+    FakeComfyUi fake = fake();
+    fake.setNodeExecutionTime("SaveImageWebsocket", Duration.ofHours(1)); // ended by releaseExecution
+    GatedSockets sockets = new GatedSockets();
+    java.util.concurrent.CountDownLatch queueHeld = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseQueue = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean holdQueue = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Thread> historyThread = new java.util.concurrent.atomic.AtomicReference<>();
+    okhttp3.OkHttpClient http = new okhttp3.OkHttpClient.Builder().socketFactory(sockets).addInterceptor(chain -> {
+      String path = chain.request().url().encodedPath();
+      if (path.endsWith("/queue") && chain.request().method().equals("GET") && holdQueue.getAndSet(false)) {
+        queueHeld.countDown();
+        try {
+          assertThat(releaseQueue.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (path.contains("/history/")) {
+        historyThread.set(Thread.currentThread());
+      }
+      return chain.proceed(chain.request());
+    }).build();
+    toClose.add(() -> http.dispatcher().executorService().shutdown());
+    ComfyLite comfy = comfy(fake, b -> b.okHttpClient(http));
+    fake.holdExecution();
+    PromptHandle handle = comfy.submit(smokeWs(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+
+    // The socket drops while the prompt runs; the check the reconnect starts waits at GET /queue.
+    holdQueue.set(true);
+    fake.dropSockets();
+    assertThat(queueHeld.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the reconnect's queue check").isTrue();
+    fake.awaitOpenSockets(1, WAIT);
+    // The SaveImageWebsocket node starts on the new socket, and we hear it.
+    fake.releaseExecution();
+    awaitCondition(() -> comfy.status(handle.promptId()).flatMap(PromptStatus::progress)
+        .map(p -> p.nodeId().equals("save_ws")).orElse(false), "the SaveImageWebsocket node started");
+    // Its frames and the finish are sent to the new socket, but stay unread until the queue check has decided.
+    sockets.closeLastWebSocket();
+    fake.releaseExecution();
+    fake.awaitIdle(WAIT);
+    releaseQueue.countDown();
+    awaitCondition(() -> historyThread.get() != null && idleInPool(historyThread.get()),
+        "the queue check handed its verdict to the event loop");
+    comfy.status(handle.promptId()); // a call on the event loop: returns after the verdict was applied
+    sockets.open();
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(1);
+  }
+
+  /** Whether {@code thread} is back in its pool waiting for work, that is, it finished its task. */
+  private static boolean idleInPool(Thread thread) {
+    if (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
+      return false;
+    }
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(java.util.concurrent.ThreadPoolExecutor.class.getName())
+          && frame.getMethodName().equals("getTask")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() < deadline).as(what + " within " + WAIT).isTrue();
+      Thread.onSpinWait();
+    }
   }
 
   @Test
@@ -498,5 +646,13 @@ class ComfyLiteTest {
 
     assertThat(ours).succeedsWithin(WAIT);
     assertThat(ours.join().images()).hasSize(1);
+  }
+
+  @Test
+  void builderRejectsABlankClientIdAndNegativeRetentionNamingTheSetting() {
+    assertThatThrownBy(() -> ComfyLite.builder().clientId(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("clientId must not be blank");
+    assertThatThrownBy(() -> ComfyLite.builder().retainFinished(-1, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retainFinished").hasMessageContaining("-1");
   }
 }

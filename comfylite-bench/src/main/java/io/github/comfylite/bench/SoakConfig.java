@@ -26,19 +26,23 @@ import java.util.Objects;
  * @param interrupts interrupts of the running prompt
  * @param deadline how long to wait for every accepted prompt's outcome once submitting has ended
  * @param root the repository root holding {@code templates/} and {@code configs/}
+ * @param oldServer whether the fake behaves like a ComfyUI from before v0.3.45 (server-made prompt ids, no
+ *     {@code execution_success}, legacy binary frames)
  */
 record SoakConfig(int prompts, long seed, int clients, Duration executionTime, double wsShare, double webhook503,
     double webhookStall, Duration webhookAttemptTimeout, int webhookMaxAttempts, int maxPending, int restarts,
-    int drops, int errorWindows, int interrupts, Duration deadline, Path root) {
+    int drops, int errorWindows, int interrupts, Duration deadline, Path root, boolean oldServer) {
 
   static final String USAGE = String.join("\n",
       "usage: SoakRun [--prompts N] [--seed S] [--clients N] [--exec-ms MS] [--ws-share F] [--webhook-503 F]",
       "               [--webhook-stall F] [--webhook-timeout-ms MS] [--webhook-attempts N] [--max-pending N]",
       "               [--restarts N] [--drops N] [--errors N] [--interrupts N] [--deadline-s S] [--root DIR]",
+      "               [--old-server]",
       "defaults: --prompts 10000 --seed 42 --clients 32 --exec-ms 1 --ws-share 0.2 --webhook-503 0.5",
       "          --webhook-stall 0.02 --webhook-timeout-ms 500 --webhook-attempts 25 --max-pending 64",
       "          fault counts scale with --prompts (10000: 5 restarts, 20 drops, 10 error windows, 20 interrupts),",
-      "          --deadline-s 600, --root . (the repository root, with templates/ and configs/)");
+      "          --deadline-s 600, --root . (the repository root, with templates/ and configs/);",
+      "          --old-server makes the fake a ComfyUI from before v0.3.45");
 
   SoakConfig {
     Objects.requireNonNull(executionTime, "executionTime");
@@ -67,7 +71,7 @@ record SoakConfig(int prompts, long seed, int clients, Duration executionTime, d
   static SoakConfig defaults(int prompts, long seed, Path root) {
     return new SoakConfig(prompts, seed, 32, Duration.ofMillis(1), 0.2, 0.5, 0.02, Duration.ofMillis(500), 25, 64,
         Math.max(2, prompts / 2000), Math.max(3, prompts / 500), Math.max(2, prompts / 1000),
-        Math.max(3, prompts / 500), Duration.ofMinutes(10), root);
+        Math.max(3, prompts / 500), Duration.ofMinutes(10), root, false);
   }
 
   /**
@@ -77,6 +81,7 @@ record SoakConfig(int prompts, long seed, int clients, Duration executionTime, d
    */
   static SoakConfig parse(String[] args) {
     List<String> list = new ArrayList<>(List.of(args));
+    boolean oldServer = list.remove("--old-server");
     int prompts = (int) longOption(list, "--prompts", 10_000);
     long seed = longOption(list, "--seed", 42);
     Path root = Path.of(stringOption(list, "--root", "."));
@@ -95,7 +100,7 @@ record SoakConfig(int prompts, long seed, int clients, Duration executionTime, d
         (int) longOption(list, "--errors", d.errorWindows()),
         (int) longOption(list, "--interrupts", d.interrupts()),
         Duration.ofSeconds(longOption(list, "--deadline-s", d.deadline().toSeconds())),
-        root);
+        root, oldServer);
     if (!list.isEmpty()) {
       throw new IllegalArgumentException("unknown argument '" + list.get(0) + "'\n" + USAGE);
     }
@@ -106,8 +111,9 @@ record SoakConfig(int prompts, long seed, int clients, Duration executionTime, d
   public String toString() {
     return String.format(Locale.ROOT, "prompts=%d seed=%d clients=%d exec=%dms/node ws-share=%.2f webhook: 503=%.2f"
             + " stall=%.2f timeout=%dms attempts=%d; max-pending=%d; faults: %d restarts, %d drops, %d error windows,"
-            + " %d interrupts", prompts, seed, clients, executionTime.toMillis(), wsShare, webhook503, webhookStall,
-        webhookAttemptTimeout.toMillis(), webhookMaxAttempts, maxPending, restarts, drops, errorWindows, interrupts);
+            + " %d interrupts%s", prompts, seed, clients, executionTime.toMillis(), wsShare, webhook503, webhookStall,
+        webhookAttemptTimeout.toMillis(), webhookMaxAttempts, maxPending, restarts, drops, errorWindows, interrupts,
+        oldServer ? "; old server" : "");
   }
 
   private static String stringOption(List<String> args, String name, String fallback) {

@@ -46,6 +46,8 @@ final class SoakReceiver implements AutoCloseable {
     /** {@code success}, or the failure's kind in upper case ({@code LOST}, {@code EXECUTION}, ...). */
     String outcome;
     String promptId;
+    /** The failure's {@code error} text, for diagnosing a violation. */
+    String error;
     int deliveries;
 
     synchronized Optional<String> outcome() {
@@ -156,6 +158,7 @@ final class SoakReceiver implements AutoCloseable {
       if (first) {
         r.outcome = outcome;
         r.promptId = promptId;
+        r.error = json.path("error").asText("");
       } else if (!r.outcome.equals(outcome) || !r.promptId.equals(promptId)) {
         problem("prompt #" + index + ": webhooks disagree: " + r.promptId + " " + r.outcome + " then " + promptId
             + " " + outcome);

@@ -32,19 +32,20 @@ import java.util.SortedMap;
  * @param maxHeap the JVM's maximum heap, in bytes
  * @param wall from the first submit to the last outcome
  * @param violations every broken invariant, one line each; empty means the run passed
+ * @param anomalies odd observations that break no invariant, one line each
  */
 record SoakReport(SoakConfig config, List<FaultPlan.Fault> faults, long accepted, long rejected429,
     SortedMap<String, Long> submitErrors, long succeeded, SortedMap<String, Long> failedByKind, long webhookRequests,
     long answered503, long stalled, long webhooksDelivered, long duplicates, long promptsWithTwoIds, long noOutcome,
     long webhookGivenUp, long mismatches, List<RestartResult> restarts, long peakHeapSampled, long peakHeapPools,
-    long maxHeap, Duration wall, List<String> violations) {
+    long maxHeap, Duration wall, List<String> violations, List<String> anomalies) {
 
   /**
    * What one restart of the fake did.
    *
    * @param afterAccepted when it fired
    * @param pending prompts the fake had queued (all must end LOST)
-   * @param running prompts it was running (LOST, unless they finished and were collected first)
+   * @param running prompts it was running (all must end LOST)
    * @param pendingLost how many of {@code pending} ended LOST
    * @param runningLost how many of {@code running} ended LOST
    */
@@ -63,8 +64,9 @@ record SoakReport(SoakConfig config, List<FaultPlan.Fault> faults, long accepted
     out.printf(Locale.ROOT, "  machine: %d cores, java %s, max heap %s%n", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), mib(maxHeap));
     out.printf(Locale.ROOT, "  faults injected: %s%n", countFaults());
-    out.printf(Locale.ROOT, "  accepted            %,d (429 backpressure answers, retried: %,d; other submit errors: %s)%n",
-        accepted, rejected429, submitErrors.isEmpty() ? "none" : submitErrors);
+    out.printf(Locale.ROOT,
+        "  accepted            %,d (429 backpressure answers, retried: %,d; other submit errors: %s)%n", accepted,
+        rejected429, submitErrors.isEmpty() ? "none" : submitErrors);
     out.printf(Locale.ROOT, "  succeeded           %,d%n", succeeded);
     out.printf(Locale.ROOT, "  failed              %,d %s%n", failed(), failedByKind);
     out.printf(Locale.ROOT, "  webhooks delivered  %,d (distinct webhook ids; receiver got %,d requests: %,d answered"
@@ -82,6 +84,7 @@ record SoakReport(SoakConfig config, List<FaultPlan.Fault> faults, long accepted
         + " fake ComfyUI, receiver and clients%n", mib(peakHeapSampled), mib(peakHeapPools));
     out.printf(Locale.ROOT, "  wall time           %.1f s (%.0f prompts/s)%n", wall.toMillis() / 1000.0,
         accepted * 1000.0 / Math.max(1, wall.toMillis()));
+    anomalies.forEach(a -> out.println("  anomaly: " + a));
     if (violations.isEmpty()) {
       out.println("  PASSED: every accepted prompt has exactly one outcome");
     } else {

@@ -16,7 +16,7 @@ class SoakTest {
   void everyAcceptedPromptGetsExactlyOneOutcomeUnderFaults() throws Exception {
     Path root = Path.of(System.getProperty("comfylite.root", "../"));
     SoakConfig config = new SoakConfig(300, 7, 16, Duration.ofMillis(1), 0.2, 0.5, 0.03, Duration.ofMillis(300), 25,
-        48, 2, 3, 2, 3, Duration.ofSeconds(40), root);
+        48, 2, 3, 2, 3, Duration.ofSeconds(40), root, false);
 
     SoakReport report = Soak.run(config, System.out);
     report.print(System.out);

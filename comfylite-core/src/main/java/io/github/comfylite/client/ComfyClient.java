@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.comfylite.errors.ComfyHttpException;
 import io.github.comfylite.errors.ComfyIoException;
 import io.github.comfylite.internal.Backoff;
+import io.github.comfylite.internal.Checks;
 import io.github.comfylite.internal.Json;
 import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.internal.NoDelaySocketFactory;
@@ -851,11 +852,7 @@ public final class ComfyClient implements AutoCloseable {
      * @throws IllegalArgumentException if blank
      */
     public Builder clientId(String clientId) {
-      Objects.requireNonNull(clientId, "clientId");
-      if (clientId.isBlank()) {
-        throw new IllegalArgumentException("clientId must not be blank");
-      }
-      this.clientId = clientId;
+      this.clientId = Checks.clientId(clientId);
       return this;
     }
 

@@ -12,6 +12,7 @@ import io.github.comfylite.client.UploadedImage;
 import io.github.comfylite.errors.ComfyHttpException;
 import io.github.comfylite.errors.ComfyIoException;
 import io.github.comfylite.errors.ComfyLiteException;
+import io.github.comfylite.internal.Checks;
 import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.result.FailureKind;
 import io.github.comfylite.result.GeneratedImage;
@@ -473,10 +474,13 @@ public final class PromptTracker implements AutoCloseable {
     List<ComfyEvent> early = unknown.remove(serverId);
     if (early != null) {
       unknownEvents -= early.size();
+      // Buffered events may have come on an earlier socket: they must not count as reaching the current one.
+      int lastEventConnect = p.lastEventConnect;
       for (ComfyEvent event : early) {
         unknownBytes -= sizeOf(event);
         onEventLoop(event);
       }
+      p.lastEventConnect = lastEventConnect;
     }
     if (submitting == 0) {
       unknown.clear();
@@ -647,8 +651,12 @@ public final class PromptTracker implements AutoCloseable {
 
   private TrackedPrompt lookup(String promptId, ComfyEvent e) {
     TrackedPrompt p = prompts.get(promptId);
-    if (p == null && submitting > 0) {
-      buffer(promptId, e);
+    if (p == null) {
+      if (submitting > 0) {
+        buffer(promptId, e);
+      }
+    } else {
+      p.lastEventConnect = connects;
     }
     return p;
   }
@@ -1286,6 +1294,14 @@ public final class PromptTracker implements AutoCloseable {
         case PENDING -> p.gap = false; // it has not started, so it has sent nothing we could have missed
         case RUNNING -> markStarted(p);
         case FINISHED -> {
+          if (p.hasSocketOutputs() && connected && p.lastEventConnect == connects) {
+            // Its events reach this socket, so its executing-null will too, after the frames it sent before; this
+            // HTTP reply merely overtook them (protocol §4). Completing now would call those frames lost. Should the
+            // socket drop first, the next connection checks again.
+            LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting for its last frames on the"
+                + " socket");
+            continue;
+          }
           LOG.log(Level.DEBUG, () -> "prompt " + p.id + " finished while the socket was down; completing from history");
           p.closeSocketNode(-1);
           if (running == p) {
@@ -1399,12 +1415,10 @@ public final class PromptTracker implements AutoCloseable {
      * @param count at least 0
      * @param maxImageBytes at least 0
      * @return this builder
+     * @throws IllegalArgumentException if a value is negative
      */
     public Builder retainFinished(int count, long maxImageBytes) {
-      if (count < 0 || maxImageBytes < 0) {
-        throw new IllegalArgumentException("retainFinished needs count >= 0 and maxImageBytes >= 0, was " + count
-            + ", " + maxImageBytes);
-      }
+      Checks.retainFinished(count, maxImageBytes);
       this.retainCount = count;
       this.retainBytes = maxImageBytes;
       return this;

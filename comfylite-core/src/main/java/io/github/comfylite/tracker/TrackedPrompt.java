@@ -72,6 +72,8 @@ final class TrackedPrompt {
   /** Whether the connection was up when the prompt was registered, and how many connects had happened. */
   boolean connectedAtRegister;
   int connectsAtRegister;
+  /** The tracker's connect count when an event named this prompt last; equal to it: events reach the current socket. */
+  int lastEventConnect = -1;
   /** The observer was told the prompt is queued. */
   boolean queuedSent;
   /** Registered, and the reply to its POST has not been handled yet. */

@@ -237,9 +237,8 @@ final class WorkflowLoader {
       // given is random instead, unless the mapping states a default.
       random = true;
     }
-    if (random && min.isPresent() && max.isPresent()
-        && (max.get().signum() < 0 || min.get().compareTo(BigDecimal.valueOf(Workflow.RANDOM_SEED_BOUND - 1)) > 0)) {
-      throw configError(key + ".default", "a random value lies in [0, 2^53), which min and max exclude");
+    if (random) {
+      checkRandomFits(key, defaultNode != null && !defaultNode.isNull(), min, max);
     }
 
     Optional<Object> defaultValue;
@@ -264,6 +263,31 @@ final class WorkflowLoader {
     return new Workflow.Binding(spec, explicitDefault == null ? null : ParameterValues.toNode(explicitDefault));
   }
 
+  /**
+   * Rejects limits that exclude every random value, under the key that asked for randomness ({@code default: random})
+   * or, for a seed that is random because it has no default, under the limit that excludes it.
+   */
+  private void checkRandomFits(String key, boolean explicit, Optional<BigDecimal> min, Optional<BigDecimal> max) {
+    String limitKey;
+    String limit;
+    if (max.isPresent() && max.get().signum() < 0) {
+      limitKey = "max";
+      limit = "max " + max.get().toPlainString();
+    } else if (min.isPresent() && min.get().compareTo(BigDecimal.valueOf(Workflow.RANDOM_SEED_BOUND - 1)) > 0) {
+      limitKey = "min";
+      limit = "min " + min.get().toPlainString();
+    } else {
+      return;
+    }
+    if (explicit) {
+      throw configError(key + ".default", "random values lie in [0, 2^53), which " + limit + " excludes; widen the"
+          + " limits or give a fixed default");
+    }
+    throw configError(key + "." + limitKey, "excludes every random value: a seed without a default is random in"
+        + " [0, 2^53) when a request gives none, and " + limit + " leaves no such value; give a default or widen "
+        + limitKey);
+  }
+
   private List<NodeTarget> targets(String key, JsonNode node) {
     JsonNode targets = node.get("targets");
     boolean single = node.has("node_id") || node.has("node_title") || node.has("property");
@@ -271,9 +295,13 @@ final class WorkflowLoader {
       if (single) {
         throw configError(key, "has both targets and node_id/node_title/property; use one form or the other");
       }
-      if (!targets.isArray() || targets.isEmpty()) {
-        throw configError(key + ".targets", "must be a non-empty list of {node_id or node_title, property}, got "
+      if (!targets.isArray()) {
+        throw configError(key + ".targets", "must be a list of {node_id or node_title, property}, got "
             + kind(targets));
+      }
+      if (targets.isEmpty()) {
+        throw configError(key + ".targets", "is empty; it must have at least one target, a mapping with node_id"
+            + " (or node_title) and property");
       }
       List<NodeTarget> result = new ArrayList<>();
       for (int i = 0; i < targets.size(); i++) {
@@ -475,9 +503,12 @@ final class WorkflowLoader {
     if (type == ParameterType.IMAGE) {
       throw configError(key + "." + field, "does not apply to image parameters");
     }
-    if (!allowed.isArray() || allowed.isEmpty()) {
-      throw configError(key + "." + field, "must be a non-empty list of " + type.yamlName() + " values, got "
-          + kind(allowed));
+    if (!allowed.isArray()) {
+      throw configError(key + "." + field, "must be a list of " + type.yamlName() + " values, got " + kind(allowed));
+    }
+    if (allowed.isEmpty()) {
+      throw configError(key + "." + field, "is empty; it must list at least one " + type.yamlName() + " value (leave "
+          + field + " out to allow any)");
     }
     List<Object> values = new ArrayList<>();
     for (int i = 0; i < allowed.size(); i++) {

@@ -290,4 +290,38 @@ class MappingFileTest {
       assertThat(e.getMessage()).as(scenario).startsWith(root.resolve("configs/w.yaml").toAbsolutePath() + ": ");
     }
   }
+
+  @Test
+  void emptyTargetsListSaysItNeedsAtLeastOneTarget() {
+    WorkflowException e = problem("mapping-empty-targets.yaml");
+
+    assertThat(e.key()).contains("node_mappings.seed.targets");
+    assertThat(e.getMessage()).contains("is empty", "at least one target", "node_id (or node_title)", "property")
+        .doesNotContain("got a list");
+  }
+
+  @Test
+  void randomSeedThatMaxExcludesIsReportedUnderMaxNotAMissingDefault() {
+    WorkflowException e = problem("mapping-random-seed-below-zero.yaml");
+
+    assertThat(e.key()).contains("node_mappings.seed.max");
+    assertThat(e.getMessage()).contains("a seed without a default is random", "[0, 2^53)", "max -1",
+        "give a default");
+  }
+
+  @Test
+  void explicitRandomDefaultThatMinExcludesIsReportedUnderDefault() {
+    WorkflowException e = problem("mapping-random-default-above-limit.yaml");
+
+    assertThat(e.key()).contains("node_mappings.noise.default");
+    assertThat(e.getMessage()).contains("random", "[0, 2^53)", "min 9007199254740992");
+  }
+
+  @Test
+  void emptyAllowedListSaysItMustListAValue() {
+    WorkflowException e = problem("mapping-empty-allowed.yaml");
+
+    assertThat(e.key()).contains("node_mappings.width.allowed");
+    assertThat(e.getMessage()).contains("is empty", "at least one integer value").doesNotContain("got a list");
+  }
 }

@@ -1,5 +1,6 @@
 package io.github.comfylite.examples;
 
+import io.github.comfylite.GenerationRequest;
 import io.github.comfylite.testkit.FakeComfyUi;
 import java.net.URI;
 import java.nio.file.Path;
@@ -65,6 +66,19 @@ final class ExampleEnv implements AutoCloseable {
   /** {@code COMFYLITE_CONFIGS_DIR}, default {@code fallback}. */
   Path configsDir(String fallback) {
     return Path.of(string("COMFYLITE_CONFIGS_DIR", fallback));
+  }
+
+  /**
+   * The request the simple examples send: workflow {@code WORKFLOW} (default {@code smoke}, which needs no model), with
+   * {@code PROMPT} as its {@code prompt} parameter when set (for workflows that have one, such as {@code starter}).
+   */
+  GenerationRequest.Builder request() {
+    GenerationRequest.Builder request = GenerationRequest.builder(string("WORKFLOW", "smoke"));
+    String prompt = string("PROMPT", null);
+    if (prompt != null) {
+      request.param("prompt", prompt);
+    }
+    return request;
   }
 
   /** {@code OUTPUT_DIR}, default {@code output}: where examples write the images they receive. */

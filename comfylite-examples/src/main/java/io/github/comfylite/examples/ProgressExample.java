@@ -2,7 +2,6 @@ package io.github.comfylite.examples;
 
 import io.github.comfylite.ComfyLite;
 import io.github.comfylite.ComfyLiteListener;
-import io.github.comfylite.GenerationRequest;
 import io.github.comfylite.Preview;
 import io.github.comfylite.Progress;
 import io.github.comfylite.result.Outcome;
@@ -57,8 +56,6 @@ public final class ProgressExample {
 
   static void run(Map<String, String> environment, PrintStream out) throws Exception {
     try (ExampleEnv env = new ExampleEnv(environment)) {
-      String workflow = env.string("WORKFLOW", "smoke");
-      String prompt = env.string("PROMPT", null);
       long timeoutSeconds = env.seconds("TIMEOUT_SECONDS", 600).toSeconds();
 
       AtomicInteger previews = new AtomicInteger();
@@ -106,11 +103,7 @@ public final class ProgressExample {
           .comfyUrl(env.comfyUrl())
           .workflowDirectories(env.templatesDir("templates"), env.configsDir("configs"))
           .build()) {
-        GenerationRequest.Builder request = GenerationRequest.builder(workflow).listener(listener);
-        if (prompt != null) {
-          request.param("prompt", prompt);
-        }
-        comfy.submit(request.build());
+        comfy.submit(env.request().listener(listener).build());
         // Wait for the listener's last call rather than for a future, so that every line is printed before we go on.
         // A failure is printed by onFinished, not thrown here.
         if (!finished.await(timeoutSeconds, TimeUnit.SECONDS)) {

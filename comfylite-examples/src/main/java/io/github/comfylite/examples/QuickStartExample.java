@@ -2,11 +2,8 @@ package io.github.comfylite.examples;
 
 import io.github.comfylite.ComfyLite;
 import io.github.comfylite.GenerationRequest;
-import io.github.comfylite.result.GeneratedImage;
 import io.github.comfylite.result.GenerationResult;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -65,14 +62,9 @@ public final class QuickStartExample {
         // CompletionException whose cause is a PromptFailedException saying what ComfyUI reported.
         GenerationResult result = comfy.generate(request.build()).join();
 
-        Files.createDirectories(outputDir);
-        for (int i = 0; i < result.images().size(); i++) {
-          GeneratedImage image = result.images().get(i);
-          Path file = outputDir.resolve(result.promptId() + "-" + (i + 1) + ExampleFiles.extension(image.mimeType()));
-          try (OutputStream stream = Files.newOutputStream(file)) {
-            image.writeTo(stream);
-          }
-          out.println(file.toAbsolutePath());
+        // Each image is written with GeneratedImage.writeTo, which streams the bytes ComfyLite holds (no copy).
+        for (Path file : ExampleFiles.writeImages(result, outputDir)) {
+          out.println(file);
         }
       }
     }

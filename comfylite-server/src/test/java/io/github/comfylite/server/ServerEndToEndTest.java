@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.comfylite.testkit.FakeComfyUi;
 import io.github.comfylite.testkit.ReceivedPrompt;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.Test;
@@ -113,6 +113,27 @@ class ServerEndToEndTest {
   }
 
   @Test
+  void pollingAQueuedPromptShowsItsZeroBasedQueuePosition() throws Exception {
+    try (Harness h = Harness.start(Map.of())) {
+      h.fake.pauseQueue();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(h.post("/generate", "{\"prompt\":\"wait " + i + "\"}").json().get("prompt_id").asText());
+      }
+
+      for (int i = 0; i < ids.size(); i++) {
+        JsonNode queued = h.get("/prompts/" + ids.get(i)).json();
+        assertThat(queued.get("status").asText()).isEqualTo("queued");
+        assertThat(queued.path("queue_position").isInt()).as("queue_position of %s", queued).isTrue();
+        assertThat(queued.get("queue_position").asInt()).isEqualTo(i);
+      }
+
+      h.fake.resumeQueue();
+      assertThat(h.awaitPromptStatus(ids.get(2), "succeeded").json().has("queue_position")).isFalse();
+    }
+  }
+
+  @Test
   void pollingReportsRunningWithProgress() throws Exception {
     try (Harness h = Harness.start(Map.of())) {
       h.fake.holdExecution();
@@ -196,18 +217,18 @@ class ServerEndToEndTest {
 
   @Test
   void startsWhileComfyIsDownAndConnectsWhenItComesUp() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = free.getLocalPort();
-    }
-    try (Harness h = Harness.startWithoutComfy(URI.create("http://127.0.0.1:" + port))) {
+    // The relay holds its port throughout, so "ComfyUI comes up" happens on the same address without freeing it.
+    try (SwitchableRelay relay = new SwitchableRelay();
+        Harness h = Harness.startWithoutComfy(URI.create("http://127.0.0.1:" + relay.port()))) {
+      int port = relay.port();
       Harness.Reply down = h.get("/ready");
       assertThat(down.status()).isEqualTo(503);
       assertThat(down.json().get("reason").asText()).startsWith("ComfyUI at http://127.0.0.1:" + port);
       assertThat(h.get("/health").status()).isEqualTo(200);
       assertThat(h.get("/workflows").status()).isEqualTo(200);
 
-      try (FakeComfyUi comfy = FakeComfyUi.builder().port(port).build().start()) {
+      try (FakeComfyUi comfy = FakeComfyUi.builder().build().start()) {
+        relay.target(comfy.port());
         awaitReady(h, 200);
         Harness.Reply reply = h.post("/generate", "{\"prompt\":\"now it works\"}");
         assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
