@@ -185,6 +185,17 @@ class FakeComfyUiControlsTest {
     }
 
     @Test
+    void aSocketIsRegisteredBeforeItsClientSeesTheUpgrade() {
+        String clientId = newId();
+        WsRecorder ws = connect(clientId); // returns on the 101, before any frame is read
+        String id = newId();
+
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), clientId, id);
+
+        assertThat(types(ws.untilDone(id))).startsWith("status").contains("execution_start", "execution_success");
+    }
+
+    @Test
     void withTheRaceBugAClientReconnectingAtOnceAfterADropStaysRegistered() throws Exception {
         fake.close();
         fake = FakeComfyUi.builder().reconnectRaceBug(true).build().start();
