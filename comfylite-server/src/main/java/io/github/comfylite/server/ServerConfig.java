@@ -103,7 +103,7 @@ public final class ServerConfig {
     webhookSecret = r.secret("COMFYLITE_WEBHOOK_SECRET", 1);
     webhookAllowedHosts =
         r.parse("COMFYLITE_WEBHOOK_ALLOWED_HOSTS", "", ServerConfig::parseHosts, List.of());
-    webhookMaxAttempts = r.integer("COMFYLITE_WEBHOOK_MAX_ATTEMPTS", 5, 1, 100);
+    webhookMaxAttempts = r.integer("COMFYLITE_WEBHOOK_MAX_ATTEMPTS", 10, 1, 100);
     webhookTimeout = r.parse("COMFYLITE_WEBHOOK_TIMEOUT", "30s", ServerConfig::parseDuration, Duration.ofSeconds(30));
     webhookMaxBackoff =
         r.parse("COMFYLITE_WEBHOOK_MAX_BACKOFF", "30s", ServerConfig::parseDuration, Duration.ofSeconds(30));
@@ -261,7 +261,7 @@ public final class ServerConfig {
   /**
    * How many times a webhook delivery is attempted before giving up.
    *
-   * @return {@code COMFYLITE_WEBHOOK_MAX_ATTEMPTS}, 1 to 100; defaults to 5
+   * @return {@code COMFYLITE_WEBHOOK_MAX_ATTEMPTS}, 1 to 100; defaults to 10
    */
   public int webhookMaxAttempts() {
     return webhookMaxAttempts;
@@ -390,7 +390,7 @@ public final class ServerConfig {
     v.put("COMFYLITE_WEBHOOK_SECRET", "Standard Webhooks signing secret; default none (unsigned)");
     v.put("COMFYLITE_WEBHOOK_ALLOWED_HOSTS", "comma-separated hosts webhooks may target, 'host' or '*.domain';"
         + " default any");
-    v.put("COMFYLITE_WEBHOOK_MAX_ATTEMPTS", "webhook delivery attempts before giving up; default 5");
+    v.put("COMFYLITE_WEBHOOK_MAX_ATTEMPTS", "webhook delivery attempts before giving up; default 10");
     v.put("COMFYLITE_WEBHOOK_TIMEOUT", "longest one webhook attempt may take before it is retried; default 30s");
     v.put("COMFYLITE_WEBHOOK_MAX_BACKOFF", "longest wait between webhook attempts (starts at 500ms, doubles);"
         + " default 30s");

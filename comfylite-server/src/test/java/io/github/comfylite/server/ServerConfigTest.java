@@ -32,6 +32,8 @@ class ServerConfigTest {
     assertThat(config.maxBodyBytes()).isEqualTo(1 << 20);
     assertThat(config.maxPromptLength()).isEqualTo(10_000);
     assertThat(config.maxPending()).isEqualTo(256);
+    // Enough attempts to ride out a receiver that fails half its requests (the soak run lost ~3% with 5).
+    assertThat(config.webhookMaxAttempts()).isEqualTo(10);
   }
 
   @Test
