@@ -32,6 +32,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
@@ -99,7 +100,11 @@ public final class ComfyLite implements AutoCloseable {
       Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
           new SynchronousQueue<>(), new NamedThreadFactory("comfylite-http")));
       dispatcher.setMaxRequestsPerHost(64);
-      http = new OkHttpClient.Builder().dispatcher(dispatcher).socketFactory(new NoDelaySocketFactory()).build();
+      // OkHttp keeps only 5 idle connections by default: with many prompts in flight the tracker's io threads, the
+      // submitters and the webhook sender (which shares this pool) would keep opening and closing connections.
+      http = new OkHttpClient.Builder().dispatcher(dispatcher)
+          .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
+          .socketFactory(new NoDelaySocketFactory()).build();
       this.ownHttp = http;
     }
     this.client = ComfyClient.builder().baseUrl(comfyUrl).clientId(b.clientId).okHttpClient(http).build();

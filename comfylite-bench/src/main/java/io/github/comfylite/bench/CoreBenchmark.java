@@ -222,6 +222,15 @@ public final class CoreBenchmark {
     }
   }
 
+  /**
+   * CPU time this JVM has used so far, all threads. On a shared machine wall-clock throughput swings with the other
+   * load; CPU per prompt does not, so it is the figure to compare before and after a change.
+   */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   private static double percentile(double[] sorted, int p) {
     int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
@@ -230,16 +239,16 @@ public final class CoreBenchmark {
   private static void throughput(Path templates, Path configs, int prompts, int inFlight) throws Exception {
     try (FakeComfyUi fake = FakeComfyUi.builder().build().start();
         Receiver receiver = new Receiver()) {
-      OkHttpClient http = http(null);
-      try (WebhookSender sender = WebhookSender.builder().okHttpClient(http).build();
-          ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
-              .workflowDirectories(templates, configs).okHttpClient(http).webhookSender(sender)
-              .retainFinished(0, 0).build()) {
+      // ComfyLite's own HTTP client and webhook sender, as an application gets them: a bench-made client would bring
+      // OkHttp's defaults (5 async requests per host, 5 idle connections) and measure those instead.
+      try (ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
+              .workflowDirectories(templates, configs).retainFinished(0, 0).build()) {
         for (String workflow : List.of("smoke", "smoke_ws")) {
           Semaphore window = new Semaphore(inFlight);
           AtomicInteger done = new AtomicInteger();
           CompletableFuture<Void> all = new CompletableFuture<>();
           int threads = 4;
+          long cpuBefore = processCpuNanos();
           long start = System.nanoTime();
           List<Thread> submitters = new ArrayList<>();
           for (int t = 0; t < threads; t++) {
@@ -265,9 +274,11 @@ public final class CoreBenchmark {
           }
           all.get(10, TimeUnit.MINUTES);
           double seconds = (System.nanoTime() - start) / 1e9;
+          double cpuPerPrompt = (processCpuNanos() - cpuBefore) / 1e6 / prompts;
           System.out.printf("throughput, %s, zero execution time, up to %d in flight: %d prompts in %.2f s = %.0f "
-              + "prompts/s (fake runner busy %d ms)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
-              fake.runnerBusyTime().toMillis());
+              + "prompts/s (fake runner busy %d ms; process CPU %.2f ms per prompt, for library, fake and receiver "
+              + "together)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
+              fake.runnerBusyTime().toMillis(), cpuPerPrompt);
         }
       }
     }

@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -115,7 +116,10 @@ public final class ComfyClient implements AutoCloseable {
       // Daemon dispatcher threads, as OkHttp's own pool but named ours: the library must not keep the JVM alive.
       Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
           new SynchronousQueue<>(), new NamedThreadFactory("comfylite-http")));
-      root = new OkHttpClient.Builder().dispatcher(dispatcher).socketFactory(new NoDelaySocketFactory()).build();
+      // More idle connections than OkHttp's 5: many threads call ComfyUI at once when many prompts are in flight.
+      root = new OkHttpClient.Builder().dispatcher(dispatcher)
+          .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
+          .socketFactory(new NoDelaySocketFactory()).build();
       ownedClient = root;
     }
     this.http = root.newBuilder().callTimeout(b.requestTimeout).build();

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -75,10 +76,12 @@ import okio.BufferedSink;
  * attempt is signed afresh with the current time, because receivers reject timestamps older than a few minutes and
  * retries can span longer than that; signing streams the body through the MAC, so it costs CPU but no memory.
  *
- * <p><b>Threads.</b> {@link #send} and {@link WebhookSink#deliver} only enqueue and return. Attempts start (and are
- * signed) on {@code comfylite-webhooks-N} threads; HTTP runs on OkHttp's dispatcher, which for a sender-owned client
- * uses {@code comfylite-webhooks-http-N} daemon threads. Futures and {@link WebhookListener} calls complete on those
- * threads: use the {@code *Async} stages for slow follow-up work.
+ * <p><b>Threads.</b> {@link #send} and {@link WebhookSink#deliver} only enqueue and return. Without a secret the first
+ * attempt is handed to OkHttp on the calling thread (no I/O there; it saves a thread hop); retries, and every signed
+ * attempt, start (and are signed) on {@code comfylite-webhooks-N} threads. HTTP runs on OkHttp's dispatcher, which for
+ * a sender-owned client uses {@code comfylite-webhooks-http-N} daemon threads. Futures and {@link WebhookListener}
+ * calls complete on those threads (or, when OkHttp refuses a call at once, e.g. its dispatcher was shut down, on the
+ * calling thread): use the {@code *Async} stages for slow follow-up work.
  *
  * <p><b>Lifecycle.</b> {@link #close()} refuses new deliveries, waits up to {@link Builder#shutdownGrace} for those in
  * flight (so outcomes produced while ComfyLite closes still go out), then gives up the rest and stops its threads.
@@ -119,7 +122,10 @@ public final class WebhookSender implements AutoCloseable {
       // Many prompts often report to one receiver; OkHttp's default of 5 per host would serialise them.
       dispatcher.setMaxRequestsPerHost(32);
       // TCP_NODELAY: without it each POST's body waits ~40 ms for the receiver's delayed ACK (Nagle).
-      http = new OkHttpClient.Builder().dispatcher(dispatcher).socketFactory(new NoDelaySocketFactory());
+      // Keep as many idle connections as may be busy per host, or each burst reopens them.
+      http = new OkHttpClient.Builder().dispatcher(dispatcher)
+          .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
+          .socketFactory(new NoDelaySocketFactory());
       ownsDispatcher = true;
     }
     this.client = http
@@ -200,7 +206,13 @@ public final class WebhookSender implements AutoCloseable {
     }
     Delivery delivery = new Delivery(url, httpUrl, outcome);
     inFlight.add(delivery);
-    delivery.schedule(0);
+    if (key == null) {
+      // Unsigned, the first attempt only builds a request and enqueues it on OkHttp's dispatcher: start it here
+      // rather than pay a hop through the scheduler thread. Signing reads the whole body, so it stays off the caller.
+      delivery.attempt();
+    } else {
+      delivery.schedule(0);
+    }
     return delivery.future;
   }
 

@@ -1384,7 +1384,7 @@ public final class PromptTracker implements AutoCloseable {
     private final ComfyClient client;
     private final String clientId;
     private final Executor callbackExecutor;
-    private int ioThreads = 4;
+    private int ioThreads = 8;
     private int retainCount = 64;
     private long retainBytes = 256L << 20;
 
@@ -1395,7 +1395,8 @@ public final class PromptTracker implements AutoCloseable {
     }
 
     /**
-     * Sets the number of {@code comfylite-io} threads (default 4).
+     * Sets the number of {@code comfylite-io} threads (default 8: with many prompts in flight, fetching results is
+     * bound by round trips to ComfyUI, not by CPU, and each early image download is a task of its own).
      *
      * @param threads at least 1
      * @return this builder
