@@ -13,10 +13,11 @@ import okio.Socket;
 
 /**
  * One server-side WebSocket (RFC 6455) on a socket handed over by MockWebServer after the 101
- * reply; registered (and sent frames) before that reply goes out, see {@link #attach}. Written by hand rather than with OkHttp's server-side {@code RealWebSocket} because the
- * fake must be able to abort a connection the way a crashed server or network does
- * ({@code RealWebSocket.cancel()} needs a client {@code Call}), and must not close a socket whose
- * outgoing queue exceeds 16 MiB (large SaveImageWebsocket batches do).
+ * reply; registered (and sent frames) before that reply goes out, see {@link #attach}. Written by
+ * hand rather than with OkHttp's server-side {@code RealWebSocket} because the fake must be able
+ * to abort a connection the way a crashed server or network does ({@code RealWebSocket.cancel()}
+ * needs a client {@code Call}), and must not close a socket whose outgoing queue exceeds 16 MiB
+ * (large SaveImageWebsocket batches do).
  *
  * <p>Threads: the MockWebServer connection thread runs {@link #readLoop}; a daemon
  * {@code comfylite-fake-ws-N} thread writes frames in the order they were queued (protocol §4: one
