@@ -524,6 +524,26 @@ class ComfyLiteTest {
   }
 
   @Test
+  void promptsSubmittedRightAfterTheReconnectThatFollowsADropBeforeExecutedAreHeard() {
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+    fake.awaitOpenSockets(1, WAIT);
+    fake.dropSocketsBefore("executed");
+    PromptHandle dropped = comfy.submit(smoke(1));
+    assertThat(dropped.result()).succeedsWithin(WAIT); // from the history, after the reconnect
+    awaitCondition(() -> comfy.connectionState() == io.github.comfylite.client.ConnectionState.CONNECTED,
+        "the reconnect");
+
+    // The soak once left prompts like these unfinished: the fake registered the new socket only after its 101, so
+    // they ran before anyone could hear them and no reconnect came to check on them.
+    List<PromptHandle> after = List.of(comfy.submit(smoke(1)), comfy.submit(smoke(1)), comfy.submit(smoke(1)));
+
+    for (PromptHandle handle : after) {
+      assertThat(handle.result()).succeedsWithin(WAIT);
+    }
+  }
+
+  @Test
   void saveImageWebsocketFramesLostWithTheSocketFailClearly() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);
