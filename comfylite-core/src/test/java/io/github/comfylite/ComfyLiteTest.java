@@ -420,6 +420,7 @@ class ComfyLiteTest {
     ComfyLite comfy = comfy(fake);
     PromptHandle handle = comfy.submit(smoke(2));
     fake.awaitRunning(handle.promptId(), WAIT);
+    fake.awaitOpenSockets(1, WAIT); // the client connects in the background: drop its socket, not nothing
 
     fake.dropSockets();
     fake.releaseExecution();
@@ -435,6 +436,7 @@ class ComfyLiteTest {
     ComfyLite comfy = comfy(fake);
     PromptHandle handle = comfy.submit(smoke(1));
     fake.awaitRunning(handle.promptId(), WAIT);
+    fake.awaitOpenSockets(1, WAIT); // the drop is armed on the sockets open now
 
     // The next status is the one sent after the history entry is written: execution_success has arrived, the
     // socket drops before executing{node:null}.
@@ -476,6 +478,7 @@ class ComfyLiteTest {
     fake.awaitRunning(handle.promptId(), WAIT);
 
     // The socket drops while the prompt runs; the check the reconnect starts waits at GET /queue.
+    fake.awaitOpenSockets(1, WAIT);
     holdQueue.set(true);
     fake.dropSockets();
     assertThat(queueHeld.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the reconnect's queue check").isTrue();
@@ -524,6 +527,8 @@ class ComfyLiteTest {
   void saveImageWebsocketFramesLostWithTheSocketFailClearly() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);
+    // The drop is armed on the sockets open now: wait for ours (the client connects in the background).
+    fake.awaitOpenSockets(1, WAIT);
     fake.dropSocketsBefore("binary");
 
     PromptHandle handle = comfy.submit(smokeWs(2));

@@ -308,8 +308,8 @@ final class Soak {
         break;
       }
       case INTERRUPT:
-        // Hold so that a prompt is surely running when the interrupt comes. The interrupt frees only the held prompt
-        // (the fake holds every later one too), so release the hold afterwards.
+        // Hold so that a prompt is surely running when the interrupt comes. The interrupt ends the hold itself; the
+        // release only states that nothing stays held.
         fake.holdExecution();
         awaitFake(() -> !queue().running.isEmpty());
         fake.interrupt();

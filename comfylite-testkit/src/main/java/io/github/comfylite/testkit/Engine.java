@@ -249,7 +249,10 @@ final class Engine implements WsConnection.Handler {
 
     // ------------------------------------------------------------------ sockets
 
-    /** Registers a new socket and sends its first frames; called on the connection thread. */
+    /**
+     * Registers a new socket and queues its first frames; called on the connection thread before the
+     * 101 reply is written, so they wait for {@link #onAttached}.
+     */
     void onOpen(WsConnection c) {
         lock.lock();
         try {
@@ -263,7 +266,6 @@ final class Engine implements WsConnection.Handler {
                 old.removed = true;
             }
             openConnections.add(c);
-            c.startWriter();
             ObjectNode data = statusData();
             data.put("sid", c.sid);
             deliver(c, "status", message("status", data));
@@ -277,6 +279,22 @@ final class Engine implements WsConnection.Handler {
             lock.unlock();
         }
         LOG.log(Level.DEBUG, () -> "socket " + c.id + " opened for " + c.sid);
+    }
+
+    /**
+     * The 101 reply was written and MockWebServer handed over the socket: starts writing the queued
+     * frames. Only attached sockets count as open, so a client that never got its 101 is not counted.
+     */
+    void onAttached(WsConnection c, okio.Socket socket) {
+        lock.lock();
+        try {
+            c.attach(socket);
+            c.attached = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.log(Level.DEBUG, () -> "socket " + c.id + " attached");
     }
 
     @Override
@@ -312,8 +330,11 @@ final class Engine implements WsConnection.Handler {
         lock.lock();
         try {
             openConnections.remove(c);
-            if (config.reconnectRaceBug()) {
+            if (config.reconnectRaceBug() && !c.dropped) {
                 // ComfyUI's cleanup pops the entry for this id even when it already belongs to a newer socket (§4).
+                // A socket the fake dropped had that cleanup in drop(), at once, as aiohttp runs it when the
+                // server aborts the transport; running it again here, whenever this reader thread gets to it,
+                // would unregister a client that reconnected at once, which dropSockets() promises it may do.
                 sockets.remove(c.sid);
             } else if (sockets.get(c.sid) == c) {
                 sockets.remove(c.sid);
@@ -326,14 +347,24 @@ final class Engine implements WsConnection.Handler {
     }
 
     int openSockets() {
-        return locked(openConnections::size);
+        return locked(this::attachedConnections);
+    }
+
+    private int attachedConnections() {
+        int n = 0;
+        for (WsConnection c : openConnections) {
+            if (c.attached) {
+                n++;
+            }
+        }
+        return n;
     }
 
     boolean awaitOpenSockets(int count, long timeoutNanos) throws InterruptedException {
         lock.lock();
         try {
             long remaining = timeoutNanos;
-            while (openConnections.size() != count) {
+            while (attachedConnections() != count) {
                 if (remaining <= 0) {
                     return false;
                 }
@@ -367,6 +398,7 @@ final class Engine implements WsConnection.Handler {
 
     private void drop(WsConnection c) {
         c.removed = true;
+        c.dropped = true;
         if (sockets.get(c.sid) == c) {
             sockets.remove(c.sid);
         }
@@ -622,6 +654,8 @@ final class Engine implements WsConnection.Handler {
                 return;
             }
             interruptFlag = true;
+            // A held, interrupted prompt must end; the hold stays off for later prompts until holdExecution again.
+            held = false;
             changed.signalAll();
         });
     }

@@ -231,7 +231,9 @@ public final class FakeComfyUi implements AutoCloseable {
 
     /**
      * Makes the running prompt (and later ones) stop before starting its next node until
-     * {@link #releaseExecution()}. An interrupt also ends the hold (and then interrupts the prompt).
+     * {@link #releaseExecution()}. An interrupt also ends the hold, as a release does, for the running
+     * prompt and later ones (and then interrupts the running prompt): {@link #interrupt()}, or a
+     * client's {@code POST /interrupt} unless it names a prompt that is not the one running.
      */
     public void holdExecution() {
         engine.hold(true);

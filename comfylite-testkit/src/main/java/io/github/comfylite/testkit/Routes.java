@@ -148,14 +148,18 @@ final class Routes extends Dispatcher {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is required by every Java platform", e);
         }
+        // Register before the 101 is written, as ComfyUI does in the event-loop turn that writes it: a client that
+        // has seen the upgrade can rely on its socket getting events. Registering after the reply let a prompt
+        // submitted right after onConnected run before the socket was known, and lose its events (§4).
+        WsConnection c = new WsConnection(sid);
+        engine.onOpen(c);
         return new MockResponse.Builder()
                 .code(101)
                 .setHeader("Upgrade", "websocket")
                 .setHeader("Connection", "Upgrade")
                 .setHeader("Sec-WebSocket-Accept", accept)
                 .socketHandler(socket -> {
-                    WsConnection c = new WsConnection(socket, sid);
-                    engine.onOpen(c);
+                    engine.onAttached(c, socket);
                     c.readLoop(engine);
                 })
                 .build();

@@ -13,7 +13,7 @@ import okio.Socket;
 
 /**
  * One server-side WebSocket (RFC 6455) on a socket handed over by MockWebServer after the 101
- * reply. Written by hand rather than with OkHttp's server-side {@code RealWebSocket} because the
+ * reply; registered (and sent frames) before that reply goes out, see {@link #attach}. Written by hand rather than with OkHttp's server-side {@code RealWebSocket} because the
  * fake must be able to abort a connection the way a crashed server or network does
  * ({@code RealWebSocket.cancel()} needs a client {@code Call}), and must not close a socket whose
  * outgoing queue exceeds 16 MiB (large SaveImageWebsocket batches do).
@@ -49,12 +49,15 @@ final class WsConnection {
 
     final int id = IDS.incrementAndGet();
     final String sid;
-    private final Socket socket;
-    private final BufferedSource source;
-    private final BufferedSink sink;
+    // Set by attach() on the connection thread before it starts the writer and runs readLoop.
+    private Socket socket;
+    private BufferedSource source;
+    private BufferedSink sink;
     private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
     private final AtomicBoolean finished = new AtomicBoolean();
-    private final Thread writer;
+    private final Thread writer = new Thread(this::writeLoop, "comfylite-fake-ws-" + id);
+    /** Whether MockWebServer handed over the socket (the 101 reply was written); guarded by the engine lock. */
+    boolean attached;
 
     /** Set by the reader thread on the feature-flag handshake; read by the runner. */
     volatile boolean supportsPreviewMetadata;
@@ -65,17 +68,23 @@ final class WsConnection {
     int dropAfterFrames = -1;
     String dropBeforeType;
     boolean removed;
+    /** Aborted by the fake itself; its registry cleanup already ran then. */
+    boolean dropped;
 
-    WsConnection(Socket socket, String sid) {
-        this.socket = socket;
+    /**
+     * A connection registered before its 101 reply is written; frames queued until {@link #attach}
+     * wait in the outbox.
+     */
+    WsConnection(String sid) {
         this.sid = sid;
-        this.source = Okio.buffer(socket.getSource());
-        this.sink = Okio.buffer(socket.getSink());
-        this.writer = new Thread(this::writeLoop, "comfylite-fake-ws-" + id);
         writer.setDaemon(true);
     }
 
-    void startWriter() {
+    /** Takes the upgraded socket and starts writing the queued frames; call once, then {@link #readLoop}. */
+    void attach(Socket upgraded) {
+        this.socket = upgraded;
+        this.source = Okio.buffer(upgraded.getSource());
+        this.sink = Okio.buffer(upgraded.getSink());
         writer.start();
     }
 

@@ -62,6 +62,24 @@ class FakeComfyUiControlsTest {
     }
 
     @Test
+    void anInterruptEndsTheHoldSoTheHeldPromptEndsAndLaterOnesRun() {
+        fake.holdExecution();
+        String first = newId();
+        String second = newId();
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), null, first);
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), null, second);
+        fake.awaitRunning(first, WAIT);
+
+        fake.interrupt();
+
+        fake.awaitIdle(WAIT); // without a releaseExecution()
+        JsonNode messages = get(fake.url(), "history/" + first).json().path(first).path("status").path("messages");
+        assertThat(messages.get(messages.size() - 1).get(0).asText()).isEqualTo("execution_interrupted");
+        assertThat(get(fake.url(), "history/" + second).json().path(second).path("status").path("status_str").asText())
+                .isEqualTo("success");
+    }
+
+    @Test
     void interruptCutsALongExecutionTimeShort() {
         fake.setExecutionTime(Duration.ofHours(1));
         String id = newId();
@@ -164,6 +182,35 @@ class FakeComfyUiControlsTest {
                 && f.path("data").path("status").path("exec_info").path("queue_remaining").asInt() == 0);
         fake.awaitIdle(WAIT);
         assertThat(fresh.frames.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void aSocketIsRegisteredBeforeItsClientSeesTheUpgrade() {
+        String clientId = newId();
+        WsRecorder ws = connect(clientId); // returns on the 101, before any frame is read
+        String id = newId();
+
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), clientId, id);
+
+        assertThat(types(ws.untilDone(id))).startsWith("status").contains("execution_start", "execution_success");
+    }
+
+    @Test
+    void withTheRaceBugAClientReconnectingAtOnceAfterADropStaysRegistered() throws Exception {
+        fake.close();
+        fake = FakeComfyUi.builder().reconnectRaceBug(true).build().start();
+        String clientId = newId();
+        WsRecorder old = connect(clientId);
+        old.next();
+        fake.dropSockets();
+        assertThat(old.failed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+
+        // The fake may notice the dropped socket's end after this one registers; its cleanup ran at the drop.
+        WsRecorder fresh = connect(clientId);
+        fresh.next();
+        String id = newId();
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), clientId, id);
+        assertThat(types(fresh.untilDone(id))).contains("execution_success");
     }
 
     @Test
