@@ -591,6 +591,7 @@ public final class PromptTracker implements AutoCloseable {
     if (p.cancelRequested || !p.isFileOutput(x.node())) {
       return;
     }
+    List<FutureTask<byte[]>> batch = new ArrayList<>(4);
     for (JsonNode image : x.output().path("images")) {
       JsonNode filename = image.get("filename");
       if (filename == null || !filename.isTextual()) {
@@ -608,8 +609,13 @@ public final class PromptTracker implements AutoCloseable {
       if (!p.prefetched.containsKey(ref)) {
         FutureTask<byte[]> download = new FutureTask<>(() -> client.view(ref));
         p.prefetched.put(ref, download);
-        ioTask(download);
+        batch.add(download);
       }
+    }
+    if (!batch.isEmpty()) {
+      // One after another, not all at once: a batch of large images then needs the memory (ours and the server's
+      // buffers) of about one download at a time beyond the bytes kept, as fetching at the finish did (DESIGN §8).
+      ioTask(() -> batch.forEach(FutureTask::run));
     }
   }
 
