@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.comfylite.ComfyLite;
 import io.github.comfylite.GenerationRequest;
 import io.github.comfylite.PromptHandle;
+import io.github.comfylite.internal.NoDelaySocketFactory;
 import io.github.comfylite.result.WebhookSender;
 import io.github.comfylite.testkit.FakeComfyUi;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.SocketFactory;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
@@ -135,44 +134,9 @@ public final class CoreBenchmark {
     }
   }
 
-  /** Sockets with TCP_NODELAY, as ComfyLite's own HTTP client uses. */
-  private static final class NoDelay extends SocketFactory {
-    private final SocketFactory d = SocketFactory.getDefault();
-
-    private static Socket nd(Socket s) throws IOException {
-      s.setTcpNoDelay(true);
-      return s;
-    }
-
-    @Override
-    public Socket createSocket() throws IOException {
-      return nd(d.createSocket());
-    }
-
-    @Override
-    public Socket createSocket(String h, int p) throws IOException {
-      return nd(d.createSocket(h, p));
-    }
-
-    @Override
-    public Socket createSocket(String h, int p, InetAddress l, int lp) throws IOException {
-      return nd(d.createSocket(h, p, l, lp));
-    }
-
-    @Override
-    public Socket createSocket(InetAddress h, int p) throws IOException {
-      return nd(d.createSocket(h, p));
-    }
-
-    @Override
-    public Socket createSocket(InetAddress h, int p, InetAddress l, int lp) throws IOException {
-      return nd(d.createSocket(h, p, l, lp));
-    }
-  }
-
   /** An HTTP client that sends {@code /ws} through the tap and everything else straight to the fake. */
   private static OkHttpClient http(FinishTap tap) {
-    OkHttpClient.Builder b = new OkHttpClient.Builder().socketFactory(new NoDelay());
+    OkHttpClient.Builder b = new OkHttpClient.Builder().socketFactory(new NoDelaySocketFactory());
     if (tap != null) {
       b.addInterceptor(chain -> {
         HttpUrl url = chain.request().url();
