@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,12 @@ public final class CoreBenchmark {
    * @throws Exception if a measurement fails
    */
   public static void main(String[] args) throws Exception {
+    // The JDK HttpServer (heap stub, webhook receiver) writes the response headers and the body as two segments; with
+    // Nagle on, the body waits for the client's delayed ACK (~40 ms on Linux), so every synchronous POST /prompt to the
+    // stub took ~40 ms and the heap part minutes. Read once when the first server is created, so set it first.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     Path templates = Path.of("templates");
     Path configs = Path.of("configs");
     System.out.printf("CoreBenchmark: %d CPUs, max heap %d MB, Java %s%n", Runtime.getRuntime().availableProcessors(),
@@ -269,7 +276,13 @@ public final class CoreBenchmark {
         }
       }
     });
-    stub.setExecutor(Executors.newFixedThreadPool(2));
+    // Daemon threads, shut down below: the default factory's non-daemon threads kept the JVM alive after the figure.
+    ExecutorService stubPool = Executors.newFixedThreadPool(2, task -> {
+      Thread thread = new Thread(task, "comfylite-bench-stub");
+      thread.setDaemon(true);
+      return thread;
+    });
+    stub.setExecutor(stubPool);
     stub.start();
     try (Receiver receiver = new Receiver();
         ComfyLite comfy = ComfyLite.builder().comfyUrl(URI.create("http://127.0.0.1:" + stub.getAddress().getPort()))
@@ -286,6 +299,7 @@ public final class CoreBenchmark {
           comfy.inFlight(), (after - before) / (double) prompts);
     } finally {
       stub.stop(0);
+      stubPool.shutdownNow();
     }
   }
 
