@@ -46,7 +46,7 @@ final class Engine implements WsConnection.Handler {
 
     /** Settings fixed at build time. */
     record Config(boolean oldServer, boolean cache, boolean reconnectRaceBug, boolean noisyImages,
-            int minImageBytes, long maxUploadSize, int previewSize) {}
+            int minImageBytes, long maxUploadSize, int previewSize, long imageCacheBytes) {}
 
     /** An injected node failure. */
     record Failure(String exceptionType, String message) {}
@@ -82,7 +82,10 @@ final class Engine implements WsConnection.Handler {
 
     private record CacheEntry(Object[] outputs, JsonNode ui) {}
 
-    /** A stored file: uploaded bytes, or an image rendered on demand from its recipe. */
+    /**
+     * A stored file: uploaded bytes, or a saved image's recipe. A recipe's PNG is rendered when its node runs
+     * and kept in {@link #rendered}; once evicted from there it is rendered again from the recipe.
+     */
     private record StoredFile(byte[] bytes, ImageSpec spec, int index) {}
 
     private record FileKey(String type, String subfolder, String name) {}
@@ -152,12 +155,15 @@ final class Engine implements WsConnection.Handler {
     private long busyNanos;
     private long completedPrompts;
     private Thread runner;
+    // Saved images' PNG bytes, keyed by recipe: equal recipes render equal bytes, so a shared entry is correct.
+    private final RenderedImages<StoredFile> rendered;
 
     Engine(Config config, Map<String, List<String>> models, Duration nodeTime, boolean livePreviews) {
         this.config = config;
         this.models = new LinkedHashMap<>(models);
         this.defaultNodeTime = nodeTime;
         this.livePreviews = livePreviews;
+        this.rendered = new RenderedImages<>(config.imageCacheBytes());
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -807,16 +813,29 @@ final class Engine implements WsConnection.Handler {
         return files.containsKey(new FileKey(type, sub, base));
     }
 
-    /** The bytes of a stored file, if present; rendering of images happens outside the lock. */
+    /**
+     * The bytes of a stored file, if present: the upload, the PNG rendered when the node ran, or (once evicted)
+     * the PNG rendered again from its recipe outside the lock.
+     */
     Optional<byte[]> readFile(String type, String subfolder, String name) {
         StoredFile f = locked(() -> files.get(new FileKey(type, subfolder, name)));
-        if (f == null) {
-            return Optional.empty();
-        }
+        return f == null ? Optional.empty() : Optional.of(bytesOf(f));
+    }
+
+    private byte[] bytesOf(StoredFile f) {
         if (f.bytes() != null) {
-            return Optional.of(f.bytes());
+            return f.bytes();
         }
-        return Optional.of(Images.png(f.spec(), f.index(), config.noisyImages(), config.minImageBytes()));
+        return rendered.get(f).orElseGet(() -> render(f.spec(), f.index()));
+    }
+
+    private byte[] render(ImageSpec spec, int index) {
+        return Images.png(spec, index, config.noisyImages(), config.minImageBytes());
+    }
+
+    /** The total bytes of rendered PNGs kept for {@code /view}. */
+    long renderedBytes() {
+        return rendered.totalBytes();
     }
 
     /**
@@ -836,9 +855,7 @@ final class Engine implements WsConnection.Handler {
                     if (existing == null) {
                         break;
                     }
-                    byte[] existingBytes = existing.bytes() != null ? existing.bytes()
-                            : Images.png(existing.spec(), existing.index(), config.noisyImages(), config.minImageBytes());
-                    if (Arrays.equals(existingBytes, content)) {
+                    if (Arrays.equals(bytesOf(existing), content)) {
                         return name;
                     }
                     name = stem + " (" + i + ")" + ext;
@@ -1407,6 +1424,16 @@ final class Engine implements WsConnection.Handler {
             String base = slash < 0 ? normalized : normalized.substring(slash + 1);
             String counterKey = type + "/" + subfolder + "/" + base;
             int counter = counters.getOrDefault(counterKey, 0) + 1;
+            if (output) {
+                // ComfyUI writes SaveImage's files while the node runs, before `executed`; do the same so the
+                // encoding cost falls inside the execution and /view only serves bytes. Previews (temp) stay
+                // rendered on demand.
+                for (int i = 0; i < spec.batch(); i++) {
+                    int index = i;
+                    StoredFile recipe = new StoredFile(null, spec, index);
+                    rendered.put(recipe, unlocked(() -> render(spec, index)));
+                }
+            }
             ObjectNode ui = Json.object();
             ArrayNode images = ui.putArray("images");
             for (int i = 0; i < spec.batch(); i++) {
@@ -1426,7 +1453,7 @@ final class Engine implements WsConnection.Handler {
             int n = spec.batch();
             for (int i = 0; i < n; i++) {
                 int index = i;
-                byte[] png = unlocked(() -> Images.png(spec, index, config.noisyImages(), config.minImageBytes()));
+                byte[] png = unlocked(() -> render(spec, index));
                 progressStep(nodeId, i, n, png, true);
             }
             ObjectNode p = progress.get(nodeId);

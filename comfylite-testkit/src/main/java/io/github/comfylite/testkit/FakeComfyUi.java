@@ -76,9 +76,14 @@ public final class FakeComfyUi implements AutoCloseable {
     private MockWebServer server;
     private boolean closed;
 
+    /** The total bytes of saved images' PNGs kept for {@code /view}; for tests of the bound. */
+    long renderedImageBytes() {
+        return engine.renderedBytes();
+    }
+
     private FakeComfyUi(Builder b) {
         Engine.Config config = new Engine.Config(b.oldServer, b.cache, b.reconnectRaceBug, b.noisyImages,
-                b.minImageBytes, b.maxUploadSize, b.previewSize);
+                b.minImageBytes, b.maxUploadSize, b.previewSize, b.imageCacheBytes);
         this.engine = new Engine(config, b.models, b.executionTime, b.livePreviews);
         this.requestedPort = b.port;
     }
@@ -471,6 +476,7 @@ public final class FakeComfyUi implements AutoCloseable {
         private int minImageBytes;
         private long maxUploadSize = 104_857_600L;
         private int previewSize = 512;
+        private long imageCacheBytes = 256L * 1024 * 1024;
         private final Map<String, List<String>> models = new LinkedHashMap<>();
 
         private Builder() {
@@ -613,6 +619,23 @@ public final class FakeComfyUi implements AutoCloseable {
                 throw new IllegalArgumentException("previewSize must be >= 1, was " + pixels);
             }
             this.previewSize = pixels;
+            return this;
+        }
+
+        /**
+         * The memory kept for saved images' PNG bytes. Like ComfyUI, the fake encodes a SaveImage output once,
+         * while the node runs (before {@code executed}), and {@code GET /view} serves those bytes. When the
+         * total exceeds this budget the oldest images are dropped and {@code /view} renders them again from
+         * their recipe: the same bytes, only slower. Defaults to 256 MiB; 0 renders on every {@code /view}.
+         *
+         * @param bytes the largest total of kept PNG bytes; must not be negative
+         * @return this builder
+         */
+        public Builder imageCacheBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("imageCacheBytes must be >= 0, was " + bytes);
+            }
+            this.imageCacheBytes = bytes;
             return this;
         }
 
