@@ -161,15 +161,45 @@ public final class CoreBenchmark {
         .param("color", color).addSink(comfy.webhookSink(receiver.url())).build();
   }
 
-  private static void latency(Path templates, Path configs, int imageBytes, int samples) throws Exception {
-    try (FakeComfyUi fake = FakeComfyUi.builder().noisyImages(true).minImageBytes(imageBytes).build().start();
-        FinishTap tap = new FinishTap(fake.port());
-        Receiver receiver = new Receiver()) {
+  /**
+   * The fake with images of a given size, a {@code /ws} tap that times its finish, a webhook receiver, and a
+   * ComfyLite whose HTTP client goes through the tap; shared by the latency and peak-heap parts.
+   */
+  private static final class TappedRig implements AutoCloseable {
+    final FakeComfyUi fake;
+    final FinishTap tap;
+    final Receiver receiver;
+    final WebhookSender sender;
+    final ComfyLite comfy;
+
+    TappedRig(Path templates, Path configs, int imageBytes) throws IOException {
+      fake = FakeComfyUi.builder().noisyImages(true).minImageBytes(imageBytes).build().start();
+      tap = new FinishTap(fake.port());
+      receiver = new Receiver();
       OkHttpClient http = http(tap);
-      try (WebhookSender sender = WebhookSender.builder().okHttpClient(http).build();
-          ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
-              .workflowDirectories(templates, configs).okHttpClient(http).webhookSender(sender)
-              .retainFinished(0, 0).build()) {
+      sender = WebhookSender.builder().okHttpClient(http).build();
+      comfy = ComfyLite.builder().comfyUrl(fake.url()).workflowDirectories(templates, configs).okHttpClient(http)
+          .webhookSender(sender).retainFinished(0, 0).build();
+    }
+
+    @Override
+    public void close() throws IOException {
+      // Reverse order of creation, as the nested try-with-resources did.
+      comfy.close();
+      sender.close();
+      receiver.close();
+      tap.close();
+      fake.close();
+    }
+  }
+
+  private static void latency(Path templates, Path configs, int imageBytes, int samples) throws Exception {
+    try (TappedRig rig = new TappedRig(templates, configs, imageBytes)) {
+      FakeComfyUi fake = rig.fake;
+      FinishTap tap = rig.tap;
+      Receiver receiver = rig.receiver;
+      ComfyLite comfy = rig.comfy;
+      {
         int warmup = Math.max(10, samples / 5);
         double[] overheads = new double[samples];
         for (int i = -warmup; i < samples; i++) {
@@ -321,14 +351,12 @@ public final class CoreBenchmark {
         heap.add(pool);
       }
     }
-    try (FakeComfyUi fake = FakeComfyUi.builder().noisyImages(true).minImageBytes(imageBytes).build().start();
-        FinishTap tap = new FinishTap(fake.port());
-        Receiver receiver = new Receiver()) {
-      OkHttpClient http = http(tap);
-      try (WebhookSender sender = WebhookSender.builder().okHttpClient(http).build();
-          ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
-              .workflowDirectories(templates, configs).okHttpClient(http).webhookSender(sender)
-              .retainFinished(0, 0).build()) {
+    try (TappedRig rig = new TappedRig(templates, configs, imageBytes)) {
+      FakeComfyUi fake = rig.fake;
+      FinishTap tap = rig.tap;
+      Receiver receiver = rig.receiver;
+      ComfyLite comfy = rig.comfy;
+      {
         // Warm up once, so classes and pools exist.
         comfy.submit(smoke(1, 1, receiver, comfy)).outcome().get(60, TimeUnit.SECONDS);
         long[] atFinish = new long[1];
