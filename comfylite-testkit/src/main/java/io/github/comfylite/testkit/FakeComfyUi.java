@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import mockwebserver3.MockWebServer;
 
@@ -75,6 +77,8 @@ public final class FakeComfyUi implements AutoCloseable {
     private final int requestedPort;
     private MockWebServer server;
     private boolean closed;
+    /** Requests served per path (without the {@code /api} prefix); kept across {@link #restart()}. */
+    private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
 
     /** The total bytes of saved images' PNGs kept for {@code /view}; for tests of the bound. */
     long renderedImageBytes() {
@@ -112,7 +116,7 @@ public final class FakeComfyUi implements AutoCloseable {
             return this;
         }
         MockWebServer s = new MockWebServer();
-        s.setDispatcher(new Routes(engine, s));
+        s.setDispatcher(new Routes(engine, s, requestCounts));
         s.setServerSocketFactory(new NoDelayServerSocketFactory());
         try {
             s.start(InetAddress.getLoopbackAddress(), requestedPort);
@@ -445,6 +449,31 @@ public final class FakeComfyUi implements AutoCloseable {
      */
     public Duration runnerBusyTime() {
         return Duration.ofNanos(engine.busyNanos());
+    }
+
+    /**
+     * How many HTTP requests the fake has answered on {@code path} or below it, since start, whatever their method
+     * and status. The {@code /api} alias counts as the path it stands for, and the query is ignored:
+     * {@code requestCount("/history")} counts {@code GET /history}, {@code GET /api/history/ID} and
+     * {@code POST /history}. Lets a test check which calls a client makes, such as that it does not poll.
+     *
+     * @param path a path starting with {@code /}, such as {@code /view} or {@code /history}
+     * @return the number of requests answered so far
+     * @throws IllegalArgumentException if {@code path} does not start with {@code /}
+     */
+    public long requestCount(String path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
+        }
+        String prefix = path.endsWith("/") ? path : path + "/";
+        long count = 0;
+        for (Map.Entry<String, LongAdder> e : requestCounts.entrySet()) {
+            if (e.getKey().equals(path) || e.getKey().startsWith(prefix)) {
+                count += e.getValue().sum();
+            }
+        }
+        return count;
     }
 
     /**

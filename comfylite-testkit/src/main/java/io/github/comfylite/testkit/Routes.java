@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import javax.imageio.ImageIO;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -42,9 +43,12 @@ final class Routes extends Dispatcher {
     private final Engine engine;
     private final MockWebServer server;
 
-    Routes(Engine engine, MockWebServer server) {
+    private final Map<String, LongAdder> requestCounts;
+
+    Routes(Engine engine, MockWebServer server, Map<String, LongAdder> requestCounts) {
         this.engine = engine;
         this.server = server;
+        this.requestCounts = requestCounts;
     }
 
     @Override
@@ -74,6 +78,7 @@ final class Routes extends Dispatcher {
         if (path.startsWith("/api/")) {
             path = path.substring(4);
         }
+        requestCounts.computeIfAbsent(path, k -> new LongAdder()).increment();
         String method = request.getMethod();
         boolean get = "GET".equals(method);
         boolean post = "POST".equals(method);

@@ -44,6 +44,28 @@ class FakeComfyUiControlsTest {
     }
 
     @Test
+    void requestCountCountsAPathAndItsSubpathsWithOrWithoutTheApiAlias() {
+        String id = newId();
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), null, id);
+        fake.awaitIdle(WAIT);
+        get(fake.url(), "history/" + id);
+        get(fake.url(), "api/history/" + id);
+        get(fake.url(), "history?max_items=1");
+        get(fake.url(), "queue");
+
+        assertThat(fake.requestCount("/history")).isEqualTo(3);
+        assertThat(fake.requestCount("/history/" + id)).isEqualTo(2);
+        assertThat(fake.requestCount("/prompt")).isEqualTo(1);
+        assertThat(fake.requestCount("/queue")).isEqualTo(1);
+        assertThat(fake.requestCount("/hist")).isZero(); // a path, not a string prefix
+        assertThat(fake.requestCount("/view")).isZero();
+        fake.restart();
+        assertThat(fake.requestCount("/history")).isEqualTo(3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fake.requestCount("history"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must start with '/'");
+    }
+
+    @Test
     void holdExecutionStopsBeforeTheFirstNodeUntilReleased() {
         String clientId = newId();
         WsRecorder ws = connect(clientId);
