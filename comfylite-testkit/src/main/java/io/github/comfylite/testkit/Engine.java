@@ -1437,7 +1437,7 @@ final class Engine implements WsConnection.Handler {
             ObjectNode ui = Json.object();
             ArrayNode images = ui.putArray("images");
             for (int i = 0; i < spec.batch(); i++) {
-                String name = base.replace("%batch_num%", Integer.toString(i)) + "_" + String.format("%05d", counter) + "_.png";
+                String name = base.replace("%batch_num%", Integer.toString(i)) + "_" + pad5(counter) + "_.png";
                 files.put(new FileKey(type, subfolder, name), new StoredFile(null, spec, i));
                 ObjectNode img = images.addObject();
                 img.put("filename", name);
@@ -1514,5 +1514,11 @@ final class Engine implements WsConnection.Handler {
         b[off + 1] = (byte) (v >>> 16);
         b[off + 2] = (byte) (v >>> 8);
         b[off + 3] = (byte) v;
+    }
+
+    /** {@code String.format("%05d", n)} without a Formatter per saved file: the runner names every image. */
+    static String pad5(long n) {
+        String digits = Long.toString(n);
+        return digits.length() >= 5 || n < 0 ? digits : "00000".substring(digits.length()) + digits;
     }
 }

@@ -54,6 +54,9 @@ final class Images {
      *                 size is about {@code 3 × width × height} bytes, as with real photos
      * @param minBytes pad with a {@code tEXt} comment chunk up to this many bytes (0: no padding)
      */
+    private static final ThreadLocal<Deflater> DEFLATER = ThreadLocal.withInitial(Deflater::new);
+    private static final byte[] EMPTY = new byte[0];
+
     static byte[] png(ImageSpec spec, int index, boolean noisy, int minBytes) {
         int w = spec.width();
         int h = spec.height();
@@ -83,19 +86,20 @@ final class Images {
                 }
             }
         }
-        Deflater deflater = new Deflater(noisy ? Deflater.NO_COMPRESSION : Deflater.BEST_SPEED);
+        // One Deflater per thread, reset between images: a new one allocates (and must free) zlib's native state for
+        // every image, which was a large share of the runner's time for small images.
+        Deflater deflater = DEFLATER.get();
+        deflater.reset();
+        deflater.setLevel(noisy ? Deflater.NO_COMPRESSION : Deflater.BEST_SPEED);
         ByteArrayOutputStream idat = new ByteArrayOutputStream(noisy ? raw.length + raw.length / 1000 + 64 : 4096);
-        try {
-            deflater.setInput(raw);
-            deflater.finish();
-            byte[] buf = new byte[64 * 1024];
-            while (!deflater.finished()) {
-                int n = deflater.deflate(buf);
-                idat.write(buf, 0, n);
-            }
-        } finally {
-            deflater.end();
+        deflater.setInput(raw);
+        deflater.finish();
+        byte[] buf = new byte[Math.min(64 * 1024, raw.length + 64)];
+        while (!deflater.finished()) {
+            int n = deflater.deflate(buf);
+            idat.write(buf, 0, n);
         }
+        deflater.setInput(EMPTY); // let go of the pixels until the next image
         byte[] ihdr = new byte[13];
         putInt(ihdr, 0, w);
         putInt(ihdr, 4, h);
