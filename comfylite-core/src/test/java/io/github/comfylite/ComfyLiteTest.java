@@ -187,6 +187,22 @@ class ComfyLiteTest {
   }
 
   @Test
+  void aRunWhoseEventsNameEveryOutputFileNeedsNoHistoryRoundTrip() {
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+
+    CompletableFuture<GenerationResult> result = comfy.generate(smoke(3));
+
+    assertThat(result).succeedsWithin(WAIT);
+    assertThat(result.join().images()).hasSize(3)
+        .extracting(i -> i.file().orElseThrow().filename()).isSorted().doesNotHaveDuplicates();
+    // execution_success and an executed event for the SaveImage node told us everything: one /view per file and no
+    // /history, which saves a round trip on every prompt.
+    assertThat(fake.requestCount("/view")).isEqualTo(3);
+    assertThat(fake.requestCount("/history")).isZero();
+  }
+
+  @Test
   void listenerHearsQueuedStartedProgressFinishedInOrderEvenWhenTheRunBeatsThePostReply() throws Exception {
     FakeComfyUi fake = fake();
     RecordingListener listener = new RecordingListener(true);
@@ -279,6 +295,8 @@ class ComfyLiteTest {
     assertThat(handle.result().join().images()).hasSize(2);
     assertThat(handle.result().join().promptId()).isEqualTo(handle.promptId());
     assertThat(fake.receivedPrompts()).extracting(io.github.comfylite.testkit.ReceivedPrompt::promptId).contains(handle.promptId());
+    // No execution_success before 2024-07: the history tells how the run ended and which files it made.
+    assertThat(fake.requestCount("/history")).isPositive();
   }
 
   @Test

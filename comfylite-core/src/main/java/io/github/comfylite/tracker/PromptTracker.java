@@ -583,15 +583,16 @@ public final class PromptTracker implements AutoCloseable {
   }
 
   /**
-   * Starts downloading the files an {@code executed} event names, if they may be results: SaveImage writes its files
-   * before sending {@code executed} (protocol §5-6), so they need not wait for the finish and the history. The
-   * history still decides which images the result has and in which order; see {@link #fetch}.
+   * Notes the files an {@code executed} event names, if they may be results, and starts downloading them: SaveImage
+   * writes its files before sending {@code executed} (protocol §5-6), so they need not wait for the finish. See
+   * {@link #collect} for when these names are the result and when the history decides.
    */
   private void prefetch(TrackedPrompt p, ComfyEvent.Executed x) {
     if (p.cancelRequested || !p.isFileOutput(x.node())) {
       return;
     }
-    List<FutureTask<byte[]>> batch = new ArrayList<>(4);
+    List<GeneratedImage.FileRef> refs = new ArrayList<>(4);
+    List<Download> batch = new ArrayList<>(4);
     for (JsonNode image : x.output().path("images")) {
       JsonNode filename = image.get("filename");
       if (filename == null || !filename.isTextual()) {
@@ -603,15 +604,20 @@ public final class PromptTracker implements AutoCloseable {
       GeneratedImage.FileRef ref = new GeneratedImage.FileRef(filename.asText(),
           subfolder != null && subfolder.isTextual() ? subfolder.asText() : "",
           type != null && type.isTextual() ? type.asText() : "output");
+      refs.add(ref);
       if (p.prefetched == null) {
         p.prefetched = new HashMap<>(4);
       }
       if (!p.prefetched.containsKey(ref)) {
-        FutureTask<byte[]> download = new FutureTask<>(() -> client.view(ref));
+        Download download = new Download(() -> client.view(ref));
         p.prefetched.put(ref, download);
         batch.add(download);
       }
     }
+    if (p.executedFiles == null) {
+      p.executedFiles = new HashMap<>(4);
+    }
+    p.executedFiles.put(x.node(), refs);
     if (!batch.isEmpty()) {
       // One after another, not all at once: a batch of large images then needs the memory (ours and the server's
       // buffers) of about one download at a time beyond the bytes kept, as fetching at the finish did (DESIGN §8).
@@ -624,8 +630,8 @@ public final class PromptTracker implements AutoCloseable {
    * so an I/O thread never waits for a task queued behind it), else fetched now. A failed early download is repeated
    * here, so its error is reported and retried like any other.
    */
-  private byte[] fetch(Map<GeneratedImage.FileRef, FutureTask<byte[]>> early, GeneratedImage.FileRef ref) {
-    FutureTask<byte[]> download = early.remove(ref); // a file listed twice is fetched twice, not shared
+  private byte[] fetch(Map<GeneratedImage.FileRef, Download> early, GeneratedImage.FileRef ref) {
+    Download download = early.remove(ref); // a file listed twice is fetched twice, not shared
     if (download != null) {
       download.run(); // no-op if it has started or is done
       try {
@@ -643,7 +649,7 @@ public final class PromptTracker implements AutoCloseable {
 
   private static void dropPrefetched(TrackedPrompt p) {
     if (p.prefetched != null) {
-      for (FutureTask<byte[]> download : p.prefetched.values()) {
+      for (Download download : p.prefetched.values()) {
         download.cancel(false); // not started: never runs; done: its bytes go with the map
       }
       p.prefetched = null;
@@ -853,7 +859,12 @@ public final class PromptTracker implements AutoCloseable {
     }
   }
 
-  /** Fetches the history entry (unless given) and the file images on the I/O pool, then completes on the loop. */
+  /**
+   * Gathers the result of a run that ended. When the events told us everything — {@code execution_success}, an
+   * {@code executed} for every declared file output, no connection gap — the images are the files those events named
+   * (ComfyUI stores the same UI dicts in the history, protocol §10), so the loop only waits for their downloads: no
+   * history round trip and no I/O thread on the way to the sinks. Otherwise the history decides, on the I/O pool.
+   */
   private void collect(TrackedPrompt p, HistoryEntry prefetched) {
     p.phase = TrackedPrompt.Phase.COLLECTING;
     boolean needHistory = p.terminal != TrackedPrompt.Terminal.SUCCESS || p.hasFileOutputs();
@@ -861,9 +872,85 @@ public final class PromptTracker implements AutoCloseable {
       complete(p, null, List.of());
       return;
     }
+    if (prefetched == null && p.terminal == TrackedPrompt.Terminal.SUCCESS && !p.gap) {
+      List<EventFile> files = filesFromEvents(p);
+      if (files != null) {
+        awaitDownloads(p, files);
+        return;
+      }
+    }
+    collectFromHistory(p, prefetched);
+  }
+
+  /**
+   * The downloads of each declared file output's files, in output order, or {@code null} if some declared file
+   * output sent no {@code executed} (cached on an old server, partly queued, missed) or no outputs are declared.
+   */
+  private static List<EventFile> filesFromEvents(TrackedPrompt p) {
+    if (p.outputs.isEmpty() || p.executedFiles == null) {
+      return null;
+    }
+    List<EventFile> files = new ArrayList<>(4);
+    for (OutputNode output : p.outputs) {
+      if (output.kind() != OutputKind.FILE) {
+        continue;
+      }
+      List<GeneratedImage.FileRef> refs = p.executedFiles.get(output.nodeId());
+      if (refs == null) {
+        return null;
+      }
+      for (GeneratedImage.FileRef ref : refs) {
+        Download download = p.prefetched == null ? null : p.prefetched.get(ref);
+        if (download == null) {
+          return null;
+        }
+        files.add(new EventFile(output.nodeId(), ref, download));
+      }
+    }
+    return files;
+  }
+
+  /** A file an {@code executed} event of output node {@code nodeId} named, and its download. */
+  private record EventFile(String nodeId, GeneratedImage.FileRef ref, Download download) {}
+
+  /** Completes {@code p} with {@code files} once every download has ended, without blocking the loop. */
+  private void awaitDownloads(TrackedPrompt p, List<EventFile> files) {
+    CompletableFuture<?>[] ended = new CompletableFuture<?>[files.size()];
+    boolean allDone = true;
+    for (int i = 0; i < ended.length; i++) {
+      Download download = files.get(i).download();
+      ended[i] = download.ended();
+      allDone &= download.isDone();
+    }
+    if (allDone) {
+      completeFromEvents(p, files);
+    } else {
+      CompletableFuture.allOf(ended).whenComplete((ignored, e) -> post(() -> completeFromEvents(p, files)));
+    }
+  }
+
+  private void completeFromEvents(TrackedPrompt p, List<EventFile> files) {
+    if (p.finished()) {
+      return;
+    }
+    List<GeneratedImage> images = new ArrayList<>(files.size());
+    for (EventFile file : files) {
+      byte[] bytes = file.download().bytesIfDone();
+      if (bytes == null) {
+        // A download failed: the history path fetches it again, with its error handling and retries.
+        collectFromHistory(p, null);
+        return;
+      }
+      images.add(GeneratedImage.of(bytes, file.nodeId(), file.ref()));
+    }
+    succeed(p, images);
+  }
+
+  /** Fetches the history entry (unless given) and the file images on the I/O pool, then completes on the loop. */
+  private void collectFromHistory(TrackedPrompt p, HistoryEntry prefetched) {
     String id = p.id;
     List<OutputNode> outputs = p.outputs;
-    Map<GeneratedImage.FileRef, FutureTask<byte[]>> early = p.prefetched == null ? new HashMap<>()
+    Map<GeneratedImage.FileRef, Download> early = p.prefetched == null ? new HashMap<>()
         : new HashMap<>(p.prefetched);
     ioTask(() -> {
       try {
@@ -924,7 +1011,7 @@ public final class PromptTracker implements AutoCloseable {
         + "); retrying in " + delayMillis + " ms");
     schedule(() -> {
       if (!p.finished()) {
-        collect(p, prefetched);
+        collectFromHistory(p, prefetched);
       }
     }, Duration.ofMillis(delayMillis));
   }
@@ -953,6 +1040,15 @@ public final class PromptTracker implements AutoCloseable {
         && !p.outputs.isEmpty()) {
       finish(p, Failures.of(p.id, p.workflow, FailureKind.LOST, "ComfyUI finished prompt " + p.id
           + " but has no history entry for it (was it restarted or its history cleared?)"));
+      return;
+    }
+    succeed(p, files);
+  }
+
+  /** Ends {@code p} with its images (file images fetched, socket images received), or as NO_RESULT without any. */
+  private void succeed(TrackedPrompt p, List<GeneratedImage> files) {
+    if (p.cancelRequested) {
+      finish(p, cancelled(p));
       return;
     }
     if (p.hasSocketOutputs() && p.socketImagesMissed()) {

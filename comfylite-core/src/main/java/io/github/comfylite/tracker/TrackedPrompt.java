@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -59,7 +58,13 @@ final class TrackedPrompt {
    * Downloads of files an {@code executed} event named, started at once on the I/O pool; {@code null} until the first.
    * Only a cache: the result's images are still exactly those the history lists. Dropped when the prompt ends.
    */
-  Map<GeneratedImage.FileRef, FutureTask<byte[]>> prefetched;
+  Map<GeneratedImage.FileRef, Download> prefetched;
+  /**
+   * The files each file output node's {@code executed} event named, in order; {@code null} until the first. When
+   * every declared file output has one and the run ended in {@code execution_success} on an unbroken connection,
+   * these are the history's outputs too (ComfyUI stores the same UI dicts it sends), so the history is not fetched.
+   */
+  Map<String, List<GeneratedImage.FileRef>> executedFiles;
   /** The SaveImageWebsocket node now running, and the connection epoch it started in. */
   String openSocketNode;
   int openSocketEpoch;
