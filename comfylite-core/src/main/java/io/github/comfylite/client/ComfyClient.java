@@ -81,6 +81,8 @@ public final class ComfyClient implements AutoCloseable {
   static final String FEATURE_FLAGS = "{\"type\":\"feature_flags\",\"data\":{\"supports_preview_metadata\":true}}";
 
   private final HttpUrl base;
+  /** {@code POST /prompt}'s URL, built once: it is called for every prompt. */
+  private final HttpUrl promptUrl;
   private final URI baseUri;
   private final String clientId;
   private final OkHttpClient http;
@@ -106,6 +108,7 @@ public final class ComfyClient implements AutoCloseable {
 
   private ComfyClient(Builder b) {
     this.base = b.base;
+    this.promptUrl = endpoint("prompt").build();
     this.baseUri = b.base.uri();
     this.clientId = b.clientId != null ? b.clientId : UUID.randomUUID().toString().toLowerCase(Locale.ROOT);
     OkHttpClient root;
@@ -177,7 +180,7 @@ public final class ComfyClient implements AutoCloseable {
    */
   public SubmitResult submit(byte[] promptRequestBody) {
     Objects.requireNonNull(promptRequestBody, "promptRequestBody");
-    Request request = new Request.Builder().url(endpoint("prompt").build())
+    Request request = new Request.Builder().url(promptUrl)
         .post(RequestBody.create(promptRequestBody, JSON_TYPE)).build();
     return call(request, "POST /prompt", response -> {
       String body = bodyText(response);
@@ -631,6 +634,20 @@ public final class ComfyClient implements AutoCloseable {
     public void onMessage(WebSocket webSocket, String text) {
       if (!current()) {
         return;
+      }
+      String type = ComfyEvents.peekType(text);
+      if (type != null) {
+        ComfyEventListener target;
+        synchronized (lock) {
+          target = listener;
+        }
+        try {
+          if (!target.wants(type)) {
+            return;
+          }
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "ComfyEventListener.wants threw", e);
+        }
       }
       ComfyEvent event;
       try {

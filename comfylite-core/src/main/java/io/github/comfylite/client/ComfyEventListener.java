@@ -19,6 +19,19 @@ public interface ComfyEventListener {
   default void onConnected(boolean reconnected) {}
 
   /**
+   * Whether this listener wants text messages of a type at all. Messages it does not want are dropped before they
+   * are parsed, which saves the reader thread most of its work for chatty types such as {@code progress_state} (sent
+   * twice per node with the state of every node so far). Called on the reader thread for every text message whose
+   * type can be read without parsing it; binary frames are always delivered.
+   *
+   * @param type the message's {@code type}, such as {@code executing} or {@code progress_state}
+   * @return {@code false} to skip the message; the default wants everything
+   */
+  default boolean wants(String type) {
+    return true;
+  }
+
+  /**
    * One message from ComfyUI.
    *
    * @param event the parsed message

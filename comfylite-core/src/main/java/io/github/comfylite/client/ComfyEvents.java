@@ -26,6 +26,51 @@ final class ComfyEvents {
   private ComfyEvents() {}
 
   /**
+   * Reads a message's type without parsing it, when {@code "type"} is its first key, as in every message ComfyUI
+   * sends ({@code json.dumps({"type": …, "data": …})}).
+   *
+   * @param text the frame
+   * @return the type, or {@code null} if the frame does not start that way (then only a full parse can tell)
+   */
+  static String peekType(String text) {
+    int i = skipSpace(text, 0);
+    if (i >= text.length() || text.charAt(i) != '{') {
+      return null;
+    }
+    i = skipSpace(text, i + 1);
+    if (!text.startsWith("\"type\"", i)) {
+      return null;
+    }
+    i = skipSpace(text, i + 6);
+    if (i >= text.length() || text.charAt(i) != ':') {
+      return null;
+    }
+    i = skipSpace(text, i + 1);
+    if (i >= text.length() || text.charAt(i) != '"') {
+      return null;
+    }
+    int start = i + 1;
+    for (int j = start; j < text.length() && j - start <= 64; j++) {
+      char c = text.charAt(j);
+      if (c == '"') {
+        return text.substring(start, j);
+      }
+      if (c == '\\' || c < 0x20) {
+        return null; // escaped or odd: let the parser decide
+      }
+    }
+    return null;
+  }
+
+  private static int skipSpace(String text, int i) {
+    while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\n' || text.charAt(i) == '\r'
+        || text.charAt(i) == '\t')) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
    * Parses one text frame.
    *
    * @param text the frame

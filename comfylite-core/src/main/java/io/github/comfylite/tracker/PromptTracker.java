@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +76,13 @@ public final class PromptTracker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PromptTracker.class.getName());
 
   /** Events for ids we do not know yet (a server that ignored our prompt id) are kept this long, in count. */
+  /**
+   * The text messages {@link #onEventLoop} acts on. The rest (status, progress_state, feature_flags, custom nodes'
+   * types) are dropped before they are parsed: progress_state alone is two messages per node, each with every node so
+   * far.
+   */
+  private static final Set<String> TRACKED_TYPES = Set.of("executing", "progress", "execution_start",
+      "execution_cached", "executed", "execution_success", "execution_error", "execution_interrupted");
   private static final int MAX_BUFFERED_EVENTS = 4096;
   private static final int MAX_BUFFERED_IDS = 256;
   private static final long MAX_BUFFERED_BYTES = 64L << 20;
@@ -410,6 +418,11 @@ public final class PromptTracker implements AutoCloseable {
       connectedNow = true;
       firstAttempt.complete(null);
       post(() -> onConnectedLoop(reconnected));
+    }
+
+    @Override
+    public boolean wants(String type) {
+      return TRACKED_TYPES.contains(type);
     }
 
     @Override

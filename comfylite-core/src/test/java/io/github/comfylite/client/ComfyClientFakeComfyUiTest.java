@@ -130,6 +130,33 @@ class ComfyClientFakeComfyUiTest {
   }
 
   @Test
+  void messagesTheListenerDoesNotWantAreNeverDelivered() throws Exception {
+    FakeComfyUi fake = fake(FakeComfyUi.builder());
+    ComfyClient client = client(fake);
+    List<String> asked = java.util.Collections.synchronizedList(new ArrayList<>());
+    client.connect(new ComfyEventListener() {
+      @Override
+      public boolean wants(String type) {
+        asked.add(type);
+        return !type.equals("progress_state") && !type.equals("status");
+      }
+
+      @Override
+      public void onEvent(ComfyEvent event) {
+        received.add(event);
+      }
+    });
+    await(ComfyEvent.FeatureFlags.class, f -> true);
+    String promptId = newPromptId();
+
+    client.submit(request("workflow-api-emptyimage-saveimage.json", client.clientId(), promptId));
+
+    await(ComfyEvent.Executing.class, e -> e.isFinished() && e.promptId().orElseThrow().equals(promptId));
+    assertThat(asked).contains("status", "progress_state", "execution_start", "executed", "executing");
+    assertThat(received).noneMatch(e -> e instanceof ComfyEvent.ProgressState || e instanceof ComfyEvent.Status);
+  }
+
+  @Test
   void saveImageWebsocketFramesArriveAsEvent4WithTheirNode() throws Exception {
     FakeComfyUi fake = fake(FakeComfyUi.builder());
     ComfyClient client = client(fake);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.comfylite.internal.Json;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -45,6 +46,31 @@ class ComfyEventsTest {
         assertThat(event).isInstanceOf(ComfyEvent.PreviewImage.class);
       }
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ws-a-normal-run-saveimage.json", "ws-c-saveimagewebsocket-preview-metadata.json",
+      "ws-d-runtime-exception.json"})
+  void peekTypeReadsTheTypeOfEveryFixtureMessageWithoutParsing(String fixture) throws Exception {
+    for (Fixtures.Frame frame : Fixtures.serverFrames(fixture)) {
+      if (frame.isText()) {
+        String type = Json.JSON.readTree(frame.text()).path("type").asText();
+        assertThat(ComfyEvents.peekType(frame.text())).as(frame.text()).isEqualTo(type);
+      }
+    }
+  }
+
+  @Test
+  void peekTypeReadsBothSpacingsAndGivesUpOnAnythingElse() {
+    assertThat(ComfyEvents.peekType("{\"type\": \"executing\", \"data\": {}}")).isEqualTo("executing");
+    assertThat(ComfyEvents.peekType("{\"type\":\"progress_state\",\"data\":{}}")).isEqualTo("progress_state");
+    assertThat(ComfyEvents.peekType(" {\n \"type\" :\t\"status\"}")).isEqualTo("status");
+    assertThat(ComfyEvents.peekType("{\"data\": {}, \"type\": \"executing\"}")).isNull(); // type not first
+    assertThat(ComfyEvents.peekType("{\"type\": \"exec\\u0075ting\"}")).isNull(); // escaped
+    assertThat(ComfyEvents.peekType("{\"type\": 3}")).isNull();
+    assertThat(ComfyEvents.peekType("[\"type\"]")).isNull();
+    assertThat(ComfyEvents.peekType("{\"type\": \"unterminated")).isNull();
+    assertThat(ComfyEvents.peekType("")).isNull();
   }
 
   @Test
