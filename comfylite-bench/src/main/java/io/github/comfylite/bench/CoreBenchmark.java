@@ -46,7 +46,8 @@ import okhttp3.OkHttpClient;
  * java -cp comfylite-bench/target/comfylite-bench.jar io.github.comfylite.bench.CoreBenchmark [latency] [throughput] [heap] [peak]
  * </pre>
  *
- * Run from the repository root (it reads {@code templates/} and {@code configs/}).
+ * Run from the repository root (it reads {@code templates/} and {@code configs/}). With {@code -Dbench.threads} the
+ * throughput part also prints the CPU time of every thread (digits in names folded) per prompt.
  */
 public final class CoreBenchmark {
   private static final Pattern PROMPT_ID = Pattern.compile("\"prompt_id\"\\s*:\\s*\"([^\"]+)\"");
@@ -93,6 +94,8 @@ public final class CoreBenchmark {
 
   /** A webhook receiver that reads each body to the end without keeping it, and notes when it arrived. */
   static final class Receiver implements AutoCloseable {
+    /** One buffer per receiver thread: a new 64 KB array per request was most of this JVM's allocation. */
+    private static final ThreadLocal<byte[]> SKIP = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
     final HttpServer server;
     final Map<String, CompletableFuture<Long>> arrivals = new ConcurrentHashMap<>();
     final AtomicLong bytes = new AtomicLong();
@@ -108,7 +111,7 @@ public final class CoreBenchmark {
         try (InputStream in = exchange.getRequestBody()) {
           byte[] head = in.readNBytes(512);
           long total = head.length;
-          byte[] skip = new byte[64 * 1024];
+          byte[] skip = SKIP.get();
           int n;
           while ((n = in.read(skip)) >= 0) {
             total += n;
@@ -254,6 +257,8 @@ public final class CoreBenchmark {
           CompletableFuture<Void> all = new CompletableFuture<>();
           int threads = 4;
           long cpuBefore = processCpuNanos();
+          ThreadCpu threadsBefore = ThreadCpu.snapshot();
+          AtomicLong submitterCpu = new AtomicLong();
           long start = System.nanoTime();
           List<Thread> submitters = new ArrayList<>();
           for (int t = 0; t < threads; t++) {
@@ -273,6 +278,7 @@ public final class CoreBenchmark {
                   }
                 });
               }
+              submitterCpu.addAndGet(ThreadCpu.currentThread()); // these threads end before the round does
             }, "comfylite-bench-submit-" + t);
             thread.start();
             submitters.add(thread);
@@ -280,13 +286,30 @@ public final class CoreBenchmark {
           all.get(10, TimeUnit.MINUTES);
           double seconds = (System.nanoTime() - start) / 1e9;
           double cpuPerPrompt = (processCpuNanos() - cpuBefore) / 1e6 / prompts;
+          for (Thread submitter : submitters) {
+            submitter.join();
+          }
+          ThreadCpu threadsAfter = ThreadCpu.snapshot();
+          Map<ThreadCpu.Group, Long> used = threadsAfter.since(threadsBefore);
+          if (System.getProperty("bench.threads") != null && !warmup) {
+            threadsAfter.byName(threadsBefore).forEach((name, nanos) -> System.out.printf("    %-32s %.3f ms/prompt%n",
+                name, nanos / 1e6 / prompts));
+            System.out.printf("    %-32s %.3f ms/prompt%n", "submitters", submitterCpu.get() / 1e6 / prompts);
+          }
           if (warmup) {
             continue;
           }
+          double library = (used.getOrDefault(ThreadCpu.Group.LIBRARY, 0L) + submitterCpu.get()) / 1e6 / prompts;
           System.out.printf("throughput, %s, zero execution time, up to %d in flight: %d prompts in %.2f s = %.0f "
-              + "prompts/s (fake runner busy %d ms; process CPU %.2f ms per prompt, for library, fake and receiver "
-              + "together)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
-              fake.runnerBusyTime().toMillis() - runnerBefore, cpuPerPrompt);
+              + "prompts/s (fake runner busy %d ms)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
+              fake.runnerBusyTime().toMillis() - runnerBefore);
+          System.out.printf("  CPU per prompt: %.3f ms in all (library %.3f, fake %.3f, webhook receiver %.3f, rest "
+              + "incl. GC and JIT %.3f); the library alone: %.0f prompts/s per core%n", cpuPerPrompt, library,
+              used.getOrDefault(ThreadCpu.Group.FAKE, 0L) / 1e6 / prompts,
+              used.getOrDefault(ThreadCpu.Group.RECEIVER, 0L) / 1e6 / prompts,
+              cpuPerPrompt - library - (used.getOrDefault(ThreadCpu.Group.FAKE, 0L)
+                  + used.getOrDefault(ThreadCpu.Group.RECEIVER, 0L)) / 1e6 / prompts,
+              1000 / library);
         }
       }
     }
