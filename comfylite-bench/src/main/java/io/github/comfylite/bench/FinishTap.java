@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A loopback TCP proxy for ComfyUI's {@code /ws} that notes the moment each {@code execution_success} frame passes
- * through, so the benchmark can measure from the fake's finish (on the wire) to the webhook's arrival. Only the
- * WebSocket goes through it (an OkHttp interceptor routes {@code /ws} here); HTTP calls go straight to the fake.
+ * A loopback TCP proxy for ComfyUI's {@code /ws} that notes the moment each prompt's {@code execution_success} and its
+ * {@code executing} with {@code node: null} (ComfyUI's "finished" signal, protocol §1) pass through, so the benchmark
+ * can measure from the fake's finish (on the wire) to the webhook's arrival. Only the WebSocket goes through it (an
+ * OkHttp interceptor routes {@code /ws} here); HTTP calls go straight to the fake.
  */
 final class FinishTap implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,6 +25,8 @@ final class FinishTap implements AutoCloseable {
   private final ServerSocket server;
   private final int targetPort;
   /** prompt id → {@link System#nanoTime()} when its execution_success frame was read. */
+  final Map<String, Long> succeededAt = new ConcurrentHashMap<>();
+  /** prompt id → {@link System#nanoTime()} when its {@code executing} frame with {@code node: null} was read. */
   final Map<String, Long> finishedAt = new ConcurrentHashMap<>();
   private volatile Runnable onFinish = () -> {};
 
@@ -124,8 +127,14 @@ final class FinishTap implements AutoCloseable {
       if ((b0 & 0x0f) == 1 && contains(payload, "execution_success")) {
         long now = System.nanoTime();
         JsonNode message = JSON.readTree(payload);
-        finishedAt.put(message.path("data").path("prompt_id").asText(), now);
+        succeededAt.put(message.path("data").path("prompt_id").asText(), now);
         onFinish.run();
+      } else if ((b0 & 0x0f) == 1 && contains(payload, "\"executing\"")) {
+        long now = System.nanoTime();
+        JsonNode data = JSON.readTree(payload).path("data");
+        if (data.path("node").isNull() && data.path("prompt_id").isTextual()) {
+          finishedAt.put(data.path("prompt_id").asText(), now);
+        }
       }
       out.write(b0);
       out.write(b1);
