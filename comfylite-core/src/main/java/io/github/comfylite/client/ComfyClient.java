@@ -800,9 +800,13 @@ public final class ComfyClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The body as UTF-8 text. ComfyUI sends JSON and aiohttp's plain-text errors, both UTF-8; {@code body.string()} would
+   * parse the Content-Type header on every response to find a charset.
+   */
   private static String bodyText(Response response) throws IOException {
     ResponseBody body = response.body();
-    return body == null ? "" : body.string();
+    return body == null ? "" : new String(body.bytes(), StandardCharsets.UTF_8);
   }
 
   /** Builds a {@link ComfyClient}. Not thread-safe; {@link #build()} validates. */

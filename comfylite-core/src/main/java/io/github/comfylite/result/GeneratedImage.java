@@ -101,6 +101,11 @@ public final class GeneratedImage {
     out.write(data);
   }
 
+  /** The array itself, not a copy, for this package's encoders; never modified. */
+  byte[] data() {
+    return data;
+  }
+
   /**
    * The MIME type, from the magic bytes (never from what ComfyUI claimed).
    *

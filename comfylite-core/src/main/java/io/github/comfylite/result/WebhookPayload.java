@@ -86,10 +86,16 @@ final class WebhookPayload {
     NonClosingOutputStream shield = new NonClosingOutputStream(out);
     for (int i = 0; i < images.size(); i++) {
       out.write(i == 0 ? QUOTE : COMMA_QUOTE);
-      // The encoder buffers a few KB and writes through; close() emits the final quantum and padding but, shielded,
-      // leaves the request stream open.
-      try (OutputStream base64 = Base64.getEncoder().wrap(shield)) {
-        images.get(i).writeTo(base64);
+      GeneratedImage image = images.get(i);
+      if (image.size() <= SMALL_IMAGE) {
+        // Encoded in one go: the streaming encoder's own buffer is larger than the whole result for small images.
+        out.write(Base64.getEncoder().encode(image.data()));
+      } else {
+        // The encoder buffers a few KB and writes through; close() emits the final quantum and padding but, shielded,
+        // leaves the request stream open.
+        try (OutputStream base64 = Base64.getEncoder().wrap(shield)) {
+          image.writeTo(base64);
+        }
       }
       out.write(QUOTE);
     }
@@ -100,6 +106,8 @@ final class WebhookPayload {
     return 4 * ((n + 2) / 3);
   }
 
+  /** Up to this size an image is base64-encoded into one array (at most 8 KB), not streamed. */
+  private static final int SMALL_IMAGE = 6 * 1024;
   private static final byte[] QUOTE = {'"'};
   private static final byte[] COMMA_QUOTE = {',', '"'};
 

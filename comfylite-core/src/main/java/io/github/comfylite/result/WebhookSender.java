@@ -183,8 +183,7 @@ public final class WebhookSender implements AutoCloseable {
    * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL
    */
   public WebhookSink sink(URI url) {
-    httpUrl(url);
-    return new WebhookSink(this, url);
+    return new WebhookSink(this, url, httpUrl(url));
   }
 
   /**
@@ -198,7 +197,11 @@ public final class WebhookSender implements AutoCloseable {
    * @throws IllegalStateException if this sender is closed
    */
   public CompletableFuture<DeliveryReport> send(URI url, Outcome outcome) {
-    HttpUrl httpUrl = httpUrl(url);
+    return send(url, httpUrl(url), outcome);
+  }
+
+  /** {@link #send(URI, Outcome)} with the URL already checked and parsed, once per sink rather than per outcome. */
+  CompletableFuture<DeliveryReport> send(URI url, HttpUrl httpUrl, Outcome outcome) {
     Objects.requireNonNull(outcome, "outcome");
     if (closed) {
       throw new IllegalStateException("WebhookSender is closed; outcome of prompt " + outcome.promptId()

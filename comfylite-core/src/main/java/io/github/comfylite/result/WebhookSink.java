@@ -2,6 +2,7 @@ package io.github.comfylite.result;
 
 import java.net.URI;
 import java.util.Objects;
+import okhttp3.HttpUrl;
 
 /**
  * A {@link ResultSink} that POSTs each outcome to one URL through a {@link WebhookSender}. Made by
@@ -16,10 +17,12 @@ public final class WebhookSink implements ResultSink {
 
   private final WebhookSender sender;
   private final URI url;
+  private final HttpUrl httpUrl;
 
-  WebhookSink(WebhookSender sender, URI url) {
+  WebhookSink(WebhookSender sender, URI url, HttpUrl httpUrl) {
     this.sender = Objects.requireNonNull(sender, "sender");
     this.url = Objects.requireNonNull(url, "url");
+    this.httpUrl = Objects.requireNonNull(httpUrl, "httpUrl");
   }
 
   /**
@@ -35,7 +38,7 @@ public final class WebhookSink implements ResultSink {
   @Override
   public void deliver(Outcome outcome) {
     try {
-      sender.send(url, outcome);
+      sender.send(url, httpUrl, outcome);
     } catch (RuntimeException e) {
       String promptId = outcome == null ? "?" : outcome.promptId();
       LOG.log(System.Logger.Level.WARNING, () -> "Webhook outcome of prompt " + promptId + " for "

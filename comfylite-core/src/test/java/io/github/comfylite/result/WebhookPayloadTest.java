@@ -35,6 +35,25 @@ class WebhookPayloadTest {
   }
 
   @Test
+  void smallImagesEncodedInOneGoAndLargeOnesStreamedGiveTheSameBase64() throws IOException {
+    // Around the 6 KB switch between the two encoders, each with every padding case, and a large image.
+    int[] sizes = {6 * 1024 - 2, 6 * 1024 - 1, 6 * 1024, 6 * 1024 + 1, 6 * 1024 + 2, 6 * 1024 + 3, 1 << 20};
+    byte[][] images = new byte[sizes.length][];
+    for (int i = 0; i < sizes.length; i++) {
+      images[i] = WebhookSenderTest.png(sizes[i], i);
+    }
+    WebhookPayload payload = WebhookPayload.of(WebhookSenderTest.success("p", images));
+
+    byte[] body = write(payload);
+
+    assertThat(payload.contentLength()).isEqualTo(body.length);
+    JsonNode encoded = MAPPER.readTree(body).get("images");
+    for (int i = 0; i < sizes.length; i++) {
+      assertThat(encoded.get(i).asText()).as("size %d", sizes[i]).isEqualTo(Base64.getEncoder().encodeToString(images[i]));
+    }
+  }
+
+  @Test
   void successWithoutImagesHasEmptyImageList() throws IOException {
     WebhookPayload payload = WebhookPayload.of(WebhookSenderTest.success("p-0"));
 
