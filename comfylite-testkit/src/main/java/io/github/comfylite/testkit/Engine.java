@@ -415,7 +415,7 @@ final class Engine implements WsConnection.Handler {
         ObjectNode m = Json.object();
         m.put("type", type);
         m.set("data", data);
-        return Frame.text(Json.write(m));
+        return new Frame(0x1, Json.bytes(m)); // UTF-8 straight from the tree, without a String in between
     }
 
     /** Sends a text event to one client id, or to every registered socket when {@code sid} is null. */
