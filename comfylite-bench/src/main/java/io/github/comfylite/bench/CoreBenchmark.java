@@ -258,9 +258,13 @@ public final class CoreBenchmark {
   private static void throughput(Path templates, Path configs, int prompts, int inFlight) throws Exception {
     try (Receiver receiver = new Receiver()) {
       // Two warm-up rounds of each workflow, not reported: the JIT needs thousands of prompts before it has compiled
-      // the hot paths (the first measured round read ~30% slower with one warm-up round than with two).
-      List<String> rounds = List.of("smoke", "smoke_ws", "smoke", "smoke_ws", "smoke", "smoke_ws", "smoke", "smoke_ws");
-      for (int round = 0; round < rounds.size(); round++) {
+      // the hot paths (the first measured round read ~30% slower with one warm-up round than with two). Then three
+      // measured rounds each, alternating, summarised by their median: single rounds on this 2-core machine vary by
+      // a third (collections and scheduling), so one round proves little.
+      List<String> workflows = List.of("smoke", "smoke_ws");
+      Map<String, List<double[]>> measured = new java.util.LinkedHashMap<>();
+      for (int round = 0; round < 10; round++) {
+        String workflow = workflows.get(round % 2);
         // A fresh fake each round: ComfyUI keeps its history and files in its own process, but the in-process fake
         // keeps them in this heap, where tens of thousands of prompts' worth made later rounds' collections slower.
         // ComfyLite's own HTTP client and webhook sender, as an application gets them: a bench-made client would bring
@@ -268,73 +272,85 @@ public final class CoreBenchmark {
         try (FakeComfyUi fake = FakeComfyUi.builder().build().start();
             ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
                 .workflowDirectories(templates, configs).retainFinished(0, 0).build()) {
-          throughputRound(fake, comfy, receiver, rounds.get(round), prompts, inFlight, round < 4);
+          double[] figures = throughputRound(fake, comfy, receiver, workflow, prompts, inFlight, round < 4);
+          if (figures != null) {
+            measured.computeIfAbsent(workflow, k -> new ArrayList<>()).add(figures);
+          }
         }
       }
+      measured.forEach((workflow, rounds) -> {
+        double[] rates = rounds.stream().mapToDouble(f -> f[0]).sorted().toArray();
+        double[] library = rounds.stream().mapToDouble(f -> f[1]).sorted().toArray();
+        System.out.printf("throughput, %s: median %.0f prompts/s (rounds %.0f-%.0f); library CPU per prompt median "
+            + "%.3f ms = %.0f prompts/s per core%n", workflow, rates[rates.length / 2], rates[0],
+            rates[rates.length - 1], library[library.length / 2], 1000 / library[library.length / 2]);
+      });
     }
   }
 
-  private static void throughputRound(FakeComfyUi fake, ComfyLite comfy, Receiver receiver, String workflow,
+  /** One round; prints and returns {prompts/s, library ms per prompt}, or {@code null} for a warm-up round. */
+  private static double[] throughputRound(FakeComfyUi fake, ComfyLite comfy, Receiver receiver, String workflow,
       int prompts, int inFlight, boolean warmup) throws Exception {
-      long runnerBefore = fake.runnerBusyTime().toMillis();
-      Semaphore window = new Semaphore(inFlight);
-      AtomicInteger done = new AtomicInteger();
-      CompletableFuture<Void> all = new CompletableFuture<>();
-      int threads = 4;
-      long cpuBefore = processCpuNanos();
-      ThreadCpu threadsBefore = ThreadCpu.snapshot();
-      AtomicLong submitterCpu = new AtomicLong();
-      long start = System.nanoTime();
-      List<Thread> submitters = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int offset = t;
-        Thread thread = new Thread(() -> {
-          for (int i = offset; i < prompts; i += threads) {
-            window.acquireUninterruptibly();
-            GenerationRequest request = GenerationRequest.builder(workflow).param("width", 16)
-                .param("height", 16).param("color", i + (workflow.length() << 20))
-                .addSink(comfy.webhookSink(receiver.url())).build();
-            PromptHandle handle = comfy.submit(request);
-            receiver.arrival(handle.promptId()).thenRun(() -> {
-              receiver.arrivals.remove(handle.promptId());
-              window.release();
-              if (done.incrementAndGet() == prompts) {
-                all.complete(null);
-              }
-            });
-          }
-          submitterCpu.addAndGet(ThreadCpu.currentThread()); // these threads end before the round does
-        }, "comfylite-bench-submit-" + t);
-        thread.start();
-        submitters.add(thread);
-      }
-      all.get(10, TimeUnit.MINUTES);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double cpuPerPrompt = (processCpuNanos() - cpuBefore) / 1e6 / prompts;
-      for (Thread submitter : submitters) {
-        submitter.join();
-      }
-      ThreadCpu threadsAfter = ThreadCpu.snapshot();
-      Map<ThreadCpu.Group, Long> used = threadsAfter.since(threadsBefore);
-      if (System.getProperty("bench.threads") != null && !warmup) {
-        threadsAfter.byName(threadsBefore).forEach((name, nanos) -> System.out.printf("    %-32s %.3f ms/prompt%n",
-            name, nanos / 1e6 / prompts));
-        System.out.printf("    %-32s %.3f ms/prompt%n", "submitters", submitterCpu.get() / 1e6 / prompts);
-      }
-      if (warmup) {
-        return;
-      }
-      double library = (used.getOrDefault(ThreadCpu.Group.LIBRARY, 0L) + submitterCpu.get()) / 1e6 / prompts;
-      System.out.printf("throughput, %s, zero execution time, up to %d in flight: %d prompts in %.2f s = %.0f "
-          + "prompts/s (fake runner busy %d ms)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
-          fake.runnerBusyTime().toMillis() - runnerBefore);
-      System.out.printf("  CPU per prompt: %.3f ms in all (library %.3f, fake %.3f, webhook receiver %.3f, rest "
-          + "incl. GC and JIT %.3f); the library alone: %.0f prompts/s per core%n", cpuPerPrompt, library,
-          used.getOrDefault(ThreadCpu.Group.FAKE, 0L) / 1e6 / prompts,
-          used.getOrDefault(ThreadCpu.Group.RECEIVER, 0L) / 1e6 / prompts,
-          cpuPerPrompt - library - (used.getOrDefault(ThreadCpu.Group.FAKE, 0L)
-              + used.getOrDefault(ThreadCpu.Group.RECEIVER, 0L)) / 1e6 / prompts,
-          1000 / library);
+    long runnerBefore = fake.runnerBusyTime().toMillis();
+    Semaphore window = new Semaphore(inFlight);
+    AtomicInteger done = new AtomicInteger();
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    int threads = 4;
+    long cpuBefore = processCpuNanos();
+    ThreadCpu threadsBefore = ThreadCpu.snapshot();
+    AtomicLong submitterCpu = new AtomicLong();
+    long start = System.nanoTime();
+    List<Thread> submitters = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int offset = t;
+      Thread thread = new Thread(() -> {
+        for (int i = offset; i < prompts; i += threads) {
+          window.acquireUninterruptibly();
+          GenerationRequest request = GenerationRequest.builder(workflow).param("width", 16)
+              .param("height", 16).param("color", i + (workflow.length() << 20))
+              .addSink(comfy.webhookSink(receiver.url())).build();
+          PromptHandle handle = comfy.submit(request);
+          receiver.arrival(handle.promptId()).thenRun(() -> {
+            receiver.arrivals.remove(handle.promptId());
+            window.release();
+            if (done.incrementAndGet() == prompts) {
+              all.complete(null);
+            }
+          });
+        }
+        submitterCpu.addAndGet(ThreadCpu.currentThread()); // these threads end before the round does
+      }, "comfylite-bench-submit-" + t);
+      thread.start();
+      submitters.add(thread);
+    }
+    all.get(10, TimeUnit.MINUTES);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double cpuPerPrompt = (processCpuNanos() - cpuBefore) / 1e6 / prompts;
+    for (Thread submitter : submitters) {
+      submitter.join();
+    }
+    ThreadCpu threadsAfter = ThreadCpu.snapshot();
+    Map<ThreadCpu.Group, Long> used = threadsAfter.since(threadsBefore);
+    if (System.getProperty("bench.threads") != null && !warmup) {
+      threadsAfter.byName(threadsBefore).forEach((name, nanos) -> System.out.printf("    %-32s %.3f ms/prompt%n",
+          name, nanos / 1e6 / prompts));
+      System.out.printf("    %-32s %.3f ms/prompt%n", "submitters", submitterCpu.get() / 1e6 / prompts);
+    }
+    if (warmup) {
+      return null;
+    }
+    double library = (used.getOrDefault(ThreadCpu.Group.LIBRARY, 0L) + submitterCpu.get()) / 1e6 / prompts;
+    System.out.printf("throughput, %s, zero execution time, up to %d in flight: %d prompts in %.2f s = %.0f "
+        + "prompts/s (fake runner busy %d ms)%n", workflow, inFlight, prompts, seconds, prompts / seconds,
+        fake.runnerBusyTime().toMillis() - runnerBefore);
+    System.out.printf("  CPU per prompt: %.3f ms in all (library %.3f, fake %.3f, webhook receiver %.3f, rest "
+        + "incl. GC and JIT %.3f); the library alone: %.0f prompts/s per core%n", cpuPerPrompt, library,
+        used.getOrDefault(ThreadCpu.Group.FAKE, 0L) / 1e6 / prompts,
+        used.getOrDefault(ThreadCpu.Group.RECEIVER, 0L) / 1e6 / prompts,
+        cpuPerPrompt - library - (used.getOrDefault(ThreadCpu.Group.FAKE, 0L)
+            + used.getOrDefault(ThreadCpu.Group.RECEIVER, 0L)) / 1e6 / prompts,
+        1000 / library);
+    return new double[] {prompts / seconds, library};
   }
 
   private static void heapPerPrompt(Path templates, Path configs, int prompts) throws Exception {
