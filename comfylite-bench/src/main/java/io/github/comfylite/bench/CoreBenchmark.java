@@ -257,13 +257,13 @@ public final class CoreBenchmark {
 
   private static void throughput(Path templates, Path configs, int prompts, int inFlight) throws Exception {
     try (Receiver receiver = new Receiver()) {
-      // Two warm-up rounds of each workflow, not reported: the JIT needs thousands of prompts before it has compiled
-      // the hot paths (the first measured round read ~30% slower with one warm-up round than with two). Then three
-      // measured rounds each, alternating, summarised by their median: single rounds on this 2-core machine vary by
-      // a third (collections and scheduling), so one round proves little.
+      // Three warm-up rounds of each workflow (18,000 prompts), not reported: the JIT needs many thousands of prompts
+      // before it has compiled the hot paths (with one warm-up round the next round ran ~30% faster; after the
+      // latency part has run, faster still). Then three measured rounds each, alternating, summarised by their
+      // median: single rounds on this 2-core machine vary by a third (collections, scheduling).
       List<String> workflows = List.of("smoke", "smoke_ws");
       Map<String, List<double[]>> measured = new java.util.LinkedHashMap<>();
-      for (int round = 0; round < 10; round++) {
+      for (int round = 0; round < 12; round++) {
         String workflow = workflows.get(round % 2);
         // A fresh fake each round: ComfyUI keeps its history and files in its own process, but the in-process fake
         // keeps them in this heap, where tens of thousands of prompts' worth made later rounds' collections slower.
@@ -272,7 +272,7 @@ public final class CoreBenchmark {
         try (FakeComfyUi fake = FakeComfyUi.builder().build().start();
             ComfyLite comfy = ComfyLite.builder().comfyUrl(fake.url())
                 .workflowDirectories(templates, configs).retainFinished(0, 0).build()) {
-          double[] figures = throughputRound(fake, comfy, receiver, workflow, prompts, inFlight, round < 4);
+          double[] figures = throughputRound(fake, comfy, receiver, workflow, prompts, inFlight, round < 6);
           if (figures != null) {
             measured.computeIfAbsent(workflow, k -> new ArrayList<>()).add(figures);
           }
