@@ -203,6 +203,22 @@ class ComfyLiteTest {
   }
 
   @Test
+  void aDownloadThatFailsAfterExecutedIsFetchedAgainThroughTheHistory() {
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+    fake.failNextViews(1);
+
+    CompletableFuture<GenerationResult> result = comfy.generate(smoke(1));
+
+    assertThat(result).succeedsWithin(WAIT);
+    assertThat(result.join().images()).hasSize(1);
+    assertThat(result.join().images().get(0).mimeType()).isEqualTo("image/png");
+    // The early download got the 500; the history path asked again and got the file.
+    assertThat(fake.requestCount("/view")).isEqualTo(2);
+    assertThat(fake.requestCount("/history")).isPositive();
+  }
+
+  @Test
   void listenerHearsQueuedStartedProgressFinishedInOrderEvenWhenTheRunBeatsThePostReply() throws Exception {
     FakeComfyUi fake = fake();
     RecordingListener listener = new RecordingListener(true);

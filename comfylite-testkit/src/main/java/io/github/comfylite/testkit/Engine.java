@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -127,6 +128,8 @@ final class Engine implements WsConnection.Handler {
     volatile Duration defaultNodeTime;
     final Map<String, Duration> nodeTimes = new ConcurrentHashMap<>();
     final Map<String, Failure> failures = new ConcurrentHashMap<>();
+    /** How many of the next {@code GET /view} requests answer 500 (see {@link FakeComfyUi#failNextViews}). */
+    final AtomicInteger viewFailures = new AtomicInteger();
     volatile boolean livePreviews;
 
     // State, guarded by lock.

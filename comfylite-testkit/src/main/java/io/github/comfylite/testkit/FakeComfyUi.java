@@ -214,9 +214,24 @@ public final class FakeComfyUi implements AutoCloseable {
                         Objects.requireNonNull(exceptionMessage, "exceptionMessage")));
     }
 
-    /** Forgets every {@link #failNode} rule. */
+    /** Forgets every {@link #failNode} rule and any {@link #failNextViews} still pending. */
     public void clearFailures() {
         engine.failures.clear();
+        engine.viewFailures.set(0);
+    }
+
+    /**
+     * Makes the next {@code count} {@code GET /view} requests, whatever file they ask for, answer 500 with aiohttp's
+     * plain-text error page, as ComfyUI does when reading the file fails. Later requests are served normally.
+     *
+     * @param count how many requests fail, from now on; 0 stops failing
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public void failNextViews(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be at least 0, was " + count);
+        }
+        engine.viewFailures.set(count);
     }
 
     /**

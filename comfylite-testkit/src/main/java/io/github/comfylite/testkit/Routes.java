@@ -252,6 +252,10 @@ final class Routes extends Dispatcher {
     // ------------------------------------------------------------------ files
 
     private MockResponse view(HttpUrl url) {
+        if (engine.viewFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            // What aiohttp answers when reading the file raises (a disk error, a file removed under it).
+            return text(500, "500 Internal Server Error\n\nServer got itself in trouble");
+        }
         String filename = url.queryParameter("filename");
         if (filename == null) {
             return empty(404);

@@ -66,6 +66,26 @@ class FakeComfyUiControlsTest {
     }
 
     @Test
+    void failNextViewsFailsExactlyThatManyViewsWith500() {
+        String id = newId();
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), null, id);
+        fake.awaitIdle(WAIT);
+        JsonNode image = get(fake.url(), "history/" + id).json().path(id).path("outputs").path("2").path("images").get(0);
+        String view = "view?filename=" + image.path("filename").asText() + "&type=output";
+
+        fake.failNextViews(2);
+
+        assertThat(get(fake.url(), view).code()).isEqualTo(500);
+        assertThat(get(fake.url(), view).code()).isEqualTo(500);
+        assertThat(get(fake.url(), view).code()).isEqualTo(200);
+        fake.failNextViews(1);
+        fake.clearFailures();
+        assertThat(get(fake.url(), view).code()).isEqualTo(200);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fake.failNextViews(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 0");
+    }
+
+    @Test
     void holdExecutionStopsBeforeTheFirstNodeUntilReleased() {
         String clientId = newId();
         WsRecorder ws = connect(clientId);
