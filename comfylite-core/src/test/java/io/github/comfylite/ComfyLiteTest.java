@@ -206,7 +206,7 @@ class ComfyLiteTest {
   void aDownloadThatFailsAfterExecutedIsFetchedAgainThroughTheHistory() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);
-    fake.failNextViews(1);
+    fake.failNextRequests("/view", 1);
 
     CompletableFuture<GenerationResult> result = comfy.generate(smoke(1));
 

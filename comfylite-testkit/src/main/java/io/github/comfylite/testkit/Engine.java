@@ -128,8 +128,10 @@ final class Engine implements WsConnection.Handler {
     volatile Duration defaultNodeTime;
     final Map<String, Duration> nodeTimes = new ConcurrentHashMap<>();
     final Map<String, Failure> failures = new ConcurrentHashMap<>();
-    /** How many of the next {@code GET /view} requests answer 500 (see {@link FakeComfyUi#failNextViews}). */
-    final AtomicInteger viewFailures = new AtomicInteger();
+    /** Path (without {@code /api}) → how many of its next requests answer 500 (see {@link FakeComfyUi#failNextRequests}). */
+    final Map<String, AtomicInteger> requestFailures = new ConcurrentHashMap<>();
+    /** Frames held by {@link FakeComfyUi#holdSocketFrames()}, in send order; guarded by the lock. */
+    private List<Object[]> heldFrames;
     volatile boolean livePreviews;
 
     // State, guarded by lock.
@@ -451,6 +453,10 @@ final class Engine implements WsConnection.Handler {
     }
 
     private void deliver(WsConnection c, String type, Frame f) {
+        if (heldFrames != null) {
+            heldFrames.add(new Object[] {c, type, f});
+            return;
+        }
         if (type.equals(c.dropBeforeType)) {
             drop(c);
             return;
@@ -459,6 +465,43 @@ final class Engine implements WsConnection.Handler {
         if (c.dropAfterFrames > 0 && --c.dropAfterFrames == 0) {
             drop(c);
         }
+    }
+
+    /** Holds every frame sent from now on until {@link #releaseFrames()}. */
+    void holdFrames() {
+        locked(() -> {
+            if (heldFrames == null) {
+                heldFrames = new ArrayList<>();
+            }
+        });
+    }
+
+    /** Sends the held frames in their order to the connections still open, and stops holding. */
+    void releaseFrames() {
+        locked(() -> {
+            List<Object[]> held = heldFrames;
+            heldFrames = null;
+            if (held != null) {
+                for (Object[] h : held) {
+                    WsConnection c = (WsConnection) h[0];
+                    if (c.isOpen()) {
+                        deliver(c, (String) h[1], (Frame) h[2]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Whether the next request on {@code path} (or below it) is to fail, counting it off if so. */
+    boolean takeRequestFailure(String path) {
+        for (Map.Entry<String, AtomicInteger> e : requestFailures.entrySet()) {
+            String p = e.getKey();
+            if ((path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/"))
+                    && e.getValue().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean clientWantsMetadata(String cid) {

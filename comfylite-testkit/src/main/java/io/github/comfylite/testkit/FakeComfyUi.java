@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import mockwebserver3.MockWebServer;
@@ -214,24 +215,45 @@ public final class FakeComfyUi implements AutoCloseable {
                         Objects.requireNonNull(exceptionMessage, "exceptionMessage")));
     }
 
-    /** Forgets every {@link #failNode} rule and any {@link #failNextViews} still pending. */
+    /** Forgets every {@link #failNode} and {@link #failNextRequests} rule. */
     public void clearFailures() {
         engine.failures.clear();
-        engine.viewFailures.set(0);
+        engine.requestFailures.clear();
     }
 
     /**
-     * Makes the next {@code count} {@code GET /view} requests, whatever file they ask for, answer 500 with aiohttp's
-     * plain-text error page, as ComfyUI does when reading the file fails. Later requests are served normally.
+     * Makes the next {@code count} requests on {@code path} or below it, whatever their method, answer 500 with
+     * aiohttp's plain-text error page, as ComfyUI does when a handler raises (reading a file for {@code /view}, say).
+     * Paths are matched as in {@link #requestCount}: without the {@code /api} prefix and the query. Later requests are
+     * served normally.
      *
+     * @param path a path starting with {@code /}, such as {@code /view} or {@code /queue}
      * @param count how many requests fail, from now on; 0 stops failing
-     * @throws IllegalArgumentException if {@code count} is negative
+     * @throws IllegalArgumentException if {@code path} does not start with {@code /} or {@code count} is negative
      */
-    public void failNextViews(int count) {
+    public void failNextRequests(String path, int count) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
+        }
         if (count < 0) {
             throw new IllegalArgumentException("count must be at least 0, was " + count);
         }
-        engine.viewFailures.set(count);
+        engine.requestFailures.computeIfAbsent(path, k -> new AtomicInteger()).set(count);
+    }
+
+    /**
+     * Holds every WebSocket frame the fake sends from now on, to every client, until {@link #releaseSocketFrames()};
+     * HTTP is answered as usual. So a test can let an HTTP answer (a {@code /history} entry, say) overtake the events
+     * that preceded it on the socket, which a slow network or a busy client does in reality (protocol §4).
+     */
+    public void holdSocketFrames() {
+        engine.holdFrames();
+    }
+
+    /** Sends the frames held since {@link #holdSocketFrames()}, in order, to the sockets still open, and stops holding. */
+    public void releaseSocketFrames() {
+        engine.releaseFrames();
     }
 
     /**

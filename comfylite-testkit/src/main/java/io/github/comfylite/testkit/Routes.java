@@ -79,6 +79,10 @@ final class Routes extends Dispatcher {
             path = path.substring(4);
         }
         requestCounts.computeIfAbsent(path, k -> new LongAdder()).increment();
+        if (engine.takeRequestFailure(path)) {
+            // aiohttp's answer when a handler raises (a disk error under /view, say).
+            return text(500, "500 Internal Server Error\n\nServer got itself in trouble");
+        }
         String method = request.getMethod();
         boolean get = "GET".equals(method);
         boolean post = "POST".equals(method);
@@ -252,10 +256,6 @@ final class Routes extends Dispatcher {
     // ------------------------------------------------------------------ files
 
     private MockResponse view(HttpUrl url) {
-        if (engine.viewFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            // What aiohttp answers when reading the file raises (a disk error, a file removed under it).
-            return text(500, "500 Internal Server Error\n\nServer got itself in trouble");
-        }
         String filename = url.queryParameter("filename");
         if (filename == null) {
             return empty(404);

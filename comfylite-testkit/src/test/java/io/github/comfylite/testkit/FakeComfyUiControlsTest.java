@@ -66,23 +66,48 @@ class FakeComfyUiControlsTest {
     }
 
     @Test
-    void failNextViewsFailsExactlyThatManyViewsWith500() {
+    void failNextRequestsFailsExactlyThatManyRequestsOnThatPathWith500() {
         String id = newId();
         submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), null, id);
         fake.awaitIdle(WAIT);
         JsonNode image = get(fake.url(), "history/" + id).json().path(id).path("outputs").path("2").path("images").get(0);
         String view = "view?filename=" + image.path("filename").asText() + "&type=output";
 
-        fake.failNextViews(2);
+        fake.failNextRequests("/view", 2);
 
+        assertThat(get(fake.url(), "history/" + id).code()).isEqualTo(200); // another path is not affected
         assertThat(get(fake.url(), view).code()).isEqualTo(500);
-        assertThat(get(fake.url(), view).code()).isEqualTo(500);
+        assertThat(get(fake.url(), "api/" + view).code()).isEqualTo(500);
         assertThat(get(fake.url(), view).code()).isEqualTo(200);
-        fake.failNextViews(1);
+        fake.failNextRequests("/history", 1);
+        assertThat(get(fake.url(), "history/" + id).code()).isEqualTo(500); // below the path counts too
+        fake.failNextRequests("/view", 1);
         fake.clearFailures();
         assertThat(get(fake.url(), view).code()).isEqualTo(200);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fake.failNextViews(-1))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fake.failNextRequests("/view", -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fake.failNextRequests("view", 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must start with '/'");
+    }
+
+    @Test
+    void heldSocketFramesArriveInOrderOnReleaseWhileHttpIsAnsweredAtOnce() {
+        String clientId = newId();
+        WsRecorder ws = connect(clientId);
+        ws.next();
+        fake.holdSocketFrames();
+        String id = newId();
+
+        submit(fake.url(), graph("workflow-api-emptyimage-saveimage.json"), clientId, id);
+        fake.awaitIdle(WAIT);
+
+        // The run is over and its history written, but not one of its frames has gone out.
+        assertThat(get(fake.url(), "history/" + id).json().has(id)).isTrue();
+        assertThat(ws.frames).isEmpty();
+        fake.releaseSocketFrames();
+        List<JsonNode> frames = ws.until(f -> WsRecorder.isType(f, "executing") && f.path("data").path("node").isNull());
+        assertThat(types(frames)).startsWith("status", "status", "execution_start", "execution_cached")
+                .endsWith("execution_success", "status", "executing");
     }
 
     @Test
