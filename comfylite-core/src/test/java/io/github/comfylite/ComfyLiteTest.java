@@ -558,6 +558,36 @@ class ComfyLiteTest {
   }
 
   @Test
+  void saveImageWebsocketFramesStillOnTheWayWhenAReconnectCheckFindsTheHistoryAreNotCalledLost() {
+    LogRecorder trackerLog = new LogRecorder(io.github.comfylite.tracker.PromptTracker.class.getName());
+    toClose.add(trackerLog);
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+    fake.holdExecution();
+    PromptHandle handle = comfy.submit(smokeWs(2));
+    fake.awaitRunning(handle.promptId(), WAIT);
+    long queueChecks = fake.requestCount("/queue");
+    long historyChecks = fake.requestCount("/history");
+
+    // The socket drops before the run starts. The check after the reconnect fails once (retried a second later), and
+    // meanwhile the whole run happens with every frame held back on the new socket: when the retried check finds the
+    // finished prompt in the history, its frames have been sent to our new socket but not received yet.
+    fake.holdSocketFrames();
+    fake.failNextRequests("/queue", 1);
+    fake.dropSockets();
+    awaitCondition(() -> fake.requestCount("/queue") > queueChecks, "the check after the reconnect");
+    fake.releaseExecution();
+    fake.awaitIdle(WAIT);
+    awaitCondition(() -> fake.requestCount("/history") > historyChecks, "the retried check reading the history");
+    // Only once the tracker has that answer in hand may the frames arrive, or they could win the race by chance.
+    awaitCondition(() -> trackerLog.contains("waiting up to"), "the tracker to wait for the frames");
+    fake.releaseSocketFrames();
+
+    assertThat(handle.result()).succeedsWithin(WAIT);
+    assertThat(handle.result().join().images()).hasSize(2).allMatch(i -> i.mimeType().equals("image/png"));
+  }
+
+  @Test
   void promptsSubmittedRightAfterTheReconnectThatFollowsADropBeforeExecutedAreHeard() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);

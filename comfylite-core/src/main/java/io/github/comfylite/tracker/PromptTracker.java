@@ -84,6 +84,12 @@ public final class PromptTracker implements AutoCloseable {
   private static final Set<String> TRACKED_TYPES = Set.of("executing", "progress", "execution_start",
       "execution_cached", "executed", "execution_success", "execution_error", "execution_interrupted");
   private static final int MAX_BUFFERED_EVENTS = 4096;
+  /**
+   * How long a prompt with SaveImageWebsocket outputs that the history shows finished waits for its frames on a new
+   * socket before they are called lost (see {@link #applyChecks}). Only a prompt that finished while we were away
+   * waits the whole time, and its outcome is then NO_RESULT either way.
+   */
+  private static final Duration SOCKET_FRAMES_GRACE = Duration.ofSeconds(2);
   private static final int MAX_BUFFERED_IDS = 256;
   private static final long MAX_BUFFERED_BYTES = 64L << 20;
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
@@ -1417,17 +1423,38 @@ public final class PromptTracker implements AutoCloseable {
                 + " socket");
             continue;
           }
-          LOG.log(Level.DEBUG, () -> "prompt " + p.id + " finished while the socket was down; completing from history");
-          p.closeSocketNode(-1);
-          if (running == p) {
-            running = null;
+          if (p.hasSocketOutputs() && connected) {
+            // None of its events has reached us on this socket yet, but it may have run after the socket was up, its
+            // frames sent to us and still on their way: this reply can overtake them too. Give them a moment before
+            // calling them lost; its executing-null ends the wait (onExecuting), the timer ends it otherwise.
+            if (!p.awaitingFrames) {
+              p.awaitingFrames = true;
+              HistoryEntry entry = c.entry();
+              LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting up to "
+                  + SOCKET_FRAMES_GRACE.toMillis() + " ms for frames still on their way");
+              schedule(() -> {
+                if (prompts.get(p.id) == p && active(p)) {
+                  completeFromHistory(p, entry);
+                }
+              }, SOCKET_FRAMES_GRACE);
+            }
+            continue;
           }
-          onRunEnded(p, c.entry());
+          completeFromHistory(p, c.entry());
         }
         case LOST -> finish(p, p.cancelRequested ? cancelled(p) : Failures.of(p.id, p.workflow, FailureKind.LOST,
             "ComfyUI no longer knows prompt " + p.id + " (was it restarted?)"));
       }
     }
+  }
+
+  private void completeFromHistory(TrackedPrompt p, HistoryEntry entry) {
+    LOG.log(Level.DEBUG, () -> "prompt " + p.id + " finished while the socket was down; completing from history");
+    p.closeSocketNode(-1);
+    if (running == p) {
+      running = null;
+    }
+    onRunEnded(p, entry);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ final class TrackedPrompt {
   boolean queuedSent;
   /** Registered, and the reply to its POST has not been handled yet. */
   boolean awaitingReply;
+  /** The history showed it finished; its SaveImageWebsocket frames may still be on their way (see applyChecks). */
+  boolean awaitingFrames;
   /** Collection attempts that failed on I/O; retried with backoff until the timeout. */
   int collectFailures;
 
