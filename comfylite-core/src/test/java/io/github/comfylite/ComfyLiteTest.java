@@ -588,6 +588,34 @@ class ComfyLiteTest {
   }
 
   @Test
+  void aRestartWhileWaitingForTheFramesOfAPromptTheHistoryShowedFinishedDoesNotMakeItLost() {
+    LogRecorder trackerLog = new LogRecorder(io.github.comfylite.tracker.PromptTracker.class.getName());
+    toClose.add(trackerLog);
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+    fake.holdExecution();
+    PromptHandle handle = comfy.submit(smokeWs(1));
+    fake.awaitRunning(handle.promptId(), WAIT);
+    long queueChecks = fake.requestCount("/queue");
+    fake.holdSocketFrames();
+    fake.failNextRequests("/queue", 1);
+    fake.dropSockets();
+    awaitCondition(() -> fake.requestCount("/queue") > queueChecks, "the check after the reconnect");
+    fake.releaseExecution();
+    fake.awaitIdle(WAIT);
+    awaitCondition(() -> trackerLog.contains("waiting up to"), "the tracker to wait for the frames");
+
+    // The restart forgets the history and the frames never come; the check after the next reconnect finds the
+    // prompt nowhere. It did finish, and the history entry read before says so: its images went with the socket.
+    fake.restart();
+
+    assertThat(handle.outcome()).succeedsWithin(WAIT);
+    Outcome outcome = handle.outcome().join();
+    assertThat(outcome.asFailed().kind()).isEqualTo(FailureKind.NO_RESULT);
+    assertThat(outcome.asFailed().message()).contains("SaveImageWebsocket images", "connection to ComfyUI was down");
+  }
+
+  @Test
   void promptsSubmittedRightAfterTheReconnectThatFollowsADropBeforeExecutedAreHeard() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);

@@ -1427,8 +1427,8 @@ public final class PromptTracker implements AutoCloseable {
             // None of its events has reached us on this socket yet, but it may have run after the socket was up, its
             // frames sent to us and still on their way: this reply can overtake them too. Give them a moment before
             // calling them lost; its executing-null ends the wait (onExecuting), the timer ends it otherwise.
-            if (!p.awaitingFrames) {
-              p.awaitingFrames = true;
+            if (p.finishedEntry == null) {
+              p.finishedEntry = c.entry();
               HistoryEntry entry = c.entry();
               LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting up to "
                   + SOCKET_FRAMES_GRACE.toMillis() + " ms for frames still on their way");
@@ -1442,8 +1442,15 @@ public final class PromptTracker implements AutoCloseable {
           }
           completeFromHistory(p, c.entry());
         }
-        case LOST -> finish(p, p.cancelRequested ? cancelled(p) : Failures.of(p.id, p.workflow, FailureKind.LOST,
-            "ComfyUI no longer knows prompt " + p.id + " (was it restarted?)"));
+        case LOST -> {
+          if (p.finishedEntry != null) {
+            // Restarted while we waited for its frames: the history we already read still tells how it ended.
+            completeFromHistory(p, p.finishedEntry);
+          } else {
+            finish(p, p.cancelRequested ? cancelled(p) : Failures.of(p.id, p.workflow, FailureKind.LOST,
+                "ComfyUI no longer knows prompt " + p.id + " (was it restarted?)"));
+          }
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.github.comfylite.tracker;
 
+import io.github.comfylite.client.HistoryEntry;
 import io.github.comfylite.result.GeneratedImage;
 import io.github.comfylite.result.Outcome;
 import io.github.comfylite.result.ResultSink;
@@ -83,8 +84,11 @@ final class TrackedPrompt {
   boolean queuedSent;
   /** Registered, and the reply to its POST has not been handled yet. */
   boolean awaitingReply;
-  /** The history showed it finished; its SaveImageWebsocket frames may still be on their way (see applyChecks). */
-  boolean awaitingFrames;
+  /**
+   * The history entry of a finished prompt whose SaveImageWebsocket frames may still be on their way (see
+   * applyChecks); {@code null} unless it is waiting for them.
+   */
+  HistoryEntry finishedEntry;
   /** Collection attempts that failed on I/O; retried with backoff until the timeout. */
   int collectFailures;
 
