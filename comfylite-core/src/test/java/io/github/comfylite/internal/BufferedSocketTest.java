@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -139,7 +140,7 @@ class BufferedSocketTest {
   }
 
   @Test
-  void tlsRunsOverTheBufferedSocket() throws Exception {
+  void tlsLayeredOnTheBufferedSocketWorks() throws Exception {
     HeldCertificate certificate = new HeldCertificate.Builder()
         .addSubjectAlternativeName(InetAddress.getLoopbackAddress().getHostName())
         .addSubjectAlternativeName(InetAddress.getLoopbackAddress().getHostAddress())
@@ -153,7 +154,38 @@ class BufferedSocketTest {
     server.enqueue(new MockResponse.Builder().body(new Buffer().write(download)).build());
     server.enqueue(new MockResponse.Builder().body("second").build());
     server.start(InetAddress.getLoopbackAddress(), 0);
+    // Remember the plain sockets the factory makes, to check below that TLS was layered on our buffered streams.
+    List<java.net.Socket> plain = new java.util.concurrent.CopyOnWriteArrayList<>();
+    NoDelaySocketFactory factory = new NoDelaySocketFactory();
     OkHttpClient http = client()
+        .socketFactory(new javax.net.SocketFactory() {
+          @Override
+          public java.net.Socket createSocket() throws IOException {
+            java.net.Socket socket = factory.createSocket();
+            plain.add(socket);
+            return socket;
+          }
+
+          @Override
+          public java.net.Socket createSocket(String host, int port) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public java.net.Socket createSocket(String host, int port, InetAddress local, int localPort) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public java.net.Socket createSocket(InetAddress host, int port) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public java.net.Socket createSocket(InetAddress host, int port, InetAddress local, int localPort) {
+            throw new UnsupportedOperationException();
+          }
+        })
         .sslSocketFactory(clientCertificates.sslSocketFactory(), clientCertificates.trustManager())
         .build();
     byte[] upload = random(1024 * 1024 + 11, 5);
@@ -167,6 +199,10 @@ class BufferedSocketTest {
       assertThat(response.body().string()).isEqualTo("second");
     }
     assertThat(server.takeRequest().getBody().toByteArray()).isEqualTo(upload);
+    // One connection, and the TLS layer on it read and wrote through the buffered streams (the JDK's TLS socket uses
+    // the plain socket's getInputStream/getOutputStream, which are ours).
+    assertThat(plain).hasSize(1).first().isInstanceOf(BufferedSocket.class);
+    assertThat(plain.get(0).getInputStream()).isInstanceOf(BufferedSocket.Input.class);
   }
 
   /** An input stream that hands out at most {@code chunk} bytes per read and counts the reads. */
