@@ -203,6 +203,25 @@ class ComfyLiteTest {
   }
 
   @Test
+  void promptsThatFinishBeforeTheirPostReplyIsHandledAreNotCancelledInComfyUi() {
+    FakeComfyUi fake = fake();
+    ComfyLite comfy = comfy(fake);
+    List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+
+    // Zero-time prompts, many at once: some end (executing null, files downloaded) before the tracker has handled the
+    // reply to their POST, which must not be mistaken for "ended on our side while the POST was in flight".
+    for (int i = 0; i < 100; i++) {
+      results.add(comfy.generate(smoke(1)));
+    }
+
+    assertThat(CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))).succeedsWithin(WAIT);
+    assertThat(fake.requestCount("/view")).isEqualTo(100);
+    assertThat(fake.requestCount("/history")).isZero();
+    assertThat(fake.requestCount("/queue")).isZero();
+    assertThat(fake.requestCount("/interrupt")).isZero();
+  }
+
+  @Test
   void aDownloadThatFailsAfterExecutedIsFetchedAgainThroughTheHistory() {
     FakeComfyUi fake = fake();
     ComfyLite comfy = comfy(fake);

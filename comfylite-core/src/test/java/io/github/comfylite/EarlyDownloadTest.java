@@ -19,8 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Files are downloaded as soon as an {@code executed} event names them, while the prompt still runs; the history
- * still decides which images the result has, in which order, and a prompt that fails delivers none.
+ * Files are downloaded as soon as an {@code executed} event names them, while the prompt still runs; which images the
+ * result has, in which order, is what the events or the history name (see the tracker's collect), and a prompt that
+ * fails delivers none.
  */
 class EarlyDownloadTest {
   private static final Duration WAIT = Duration.ofSeconds(10);

@@ -74,19 +74,35 @@ public record HistoryEntry(String promptId, JsonNode raw, Optional<String> statu
 
     Map<String, List<GeneratedImage.FileRef>> images = new LinkedHashMap<>();
     for (String node : outputNodes) {
-      List<GeneratedImage.FileRef> refs = new ArrayList<>();
-      for (JsonNode image : entry.path("outputs").path(node).path("images")) {
-        Optional<String> filename = ComfyEvents.text(image, "filename");
-        if (filename.isPresent()) {
-          refs.add(new GeneratedImage.FileRef(filename.get(), ComfyEvents.text(image, "subfolder").orElse(""),
-              ComfyEvents.text(image, "type").orElse("output")));
-        }
-      }
+      List<GeneratedImage.FileRef> refs = imageRefs(entry.path("outputs").path(node));
       if (!refs.isEmpty()) {
         images.put(node, refs);
       }
     }
     return new HistoryEntry(promptId, entry, statusStr, completed, images, messages);
+  }
+
+  /**
+   * The files a node's UI output lists under {@code images}: the {@code output} of an {@code executed} event, or a
+   * history entry's {@code outputs[node]}. Items without a {@code filename} are skipped; {@code subfolder} defaults to
+   * {@code ""} and {@code type} to {@code output}.
+   *
+   * @param uiOutput the node's UI output; may be {@code null} or JSON null (a node without UI)
+   * @return the file references in order, possibly empty
+   */
+  public static List<GeneratedImage.FileRef> imageRefs(JsonNode uiOutput) {
+    List<GeneratedImage.FileRef> refs = new ArrayList<>(4);
+    if (uiOutput == null) {
+      return refs;
+    }
+    for (JsonNode image : uiOutput.path("images")) {
+      Optional<String> filename = ComfyEvents.text(image, "filename");
+      if (filename.isPresent()) {
+        refs.add(new GeneratedImage.FileRef(filename.get(), ComfyEvents.text(image, "subfolder").orElse(""),
+            ComfyEvents.text(image, "type").orElse("output")));
+      }
+    }
+    return refs;
   }
 
   /**

@@ -68,14 +68,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Rules (DESIGN §3, protocol §8): state is registered before the POST; a prompt finishes only on
  * {@code executing} with {@code node: null} and its id (or, after a reconnect, from {@code /history}); file images
- * come from {@code /history} and {@code /view}; SaveImageWebsocket images only from frames of our prompt and of a
+ * are fetched with {@code /view}, named by the {@code executed} events when those tell the whole story and by
+ * {@code /history} otherwise (see {@link #collect}); SaveImageWebsocket images only from frames of our prompt and of a
  * SaveImageWebsocket node of its graph; silence is never failure, only the overall timeout, ComfyUI's own error
  * events and a prompt ComfyUI no longer knows end a prompt early.
  */
 public final class PromptTracker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PromptTracker.class.getName());
 
-  /** Events for ids we do not know yet (a server that ignored our prompt id) are kept this long, in count. */
   /**
    * The text messages {@link #onEventLoop} acts on. The rest (status, progress_state, feature_flags, custom nodes'
    * types) are dropped before they are parsed: progress_state alone is two messages per node, each with every node so
@@ -83,11 +83,13 @@ public final class PromptTracker implements AutoCloseable {
    */
   private static final Set<String> TRACKED_TYPES = Set.of("executing", "progress", "execution_start",
       "execution_cached", "executed", "execution_success", "execution_error", "execution_interrupted");
+  /** Events for ids we do not know yet (a server that ignored our prompt id) are kept this long, in count. */
   private static final int MAX_BUFFERED_EVENTS = 4096;
   /**
-   * How long a prompt with SaveImageWebsocket outputs that the history shows finished waits for its frames on a new
-   * socket before they are called lost (see {@link #applyChecks}). Only a prompt that finished while we were away
-   * waits the whole time, and its outcome is then NO_RESULT either way.
+   * How long a prompt with SaveImageWebsocket outputs that the history shows finished waits on a new socket for its
+   * events before its frames are called lost (see {@link #applyChecks}). Once one of its events arrives there, it
+   * waits for its {@code executing} null instead. A prompt that finished while we were away waits the whole time and
+   * then ends from the history as before.
    */
   private static final Duration SOCKET_FRAMES_GRACE = Duration.ofSeconds(2);
   private static final int MAX_BUFFERED_IDS = 256;
@@ -477,9 +479,12 @@ public final class PromptTracker implements AutoCloseable {
       prompts.put(serverId, p);
     }
     if (p.finished()) {
-      // Cancelled, timed out or closed while the POST was in flight: nobody will collect it, so drop it in ComfyUI.
       unknownDrop(serverId);
-      ioTask(() -> cancelRemoteQuietly(serverId));
+      if (endedByUs(p.outcome)) {
+        // Cancelled, timed out or closed while the POST was in flight: nobody will collect it, so drop it in ComfyUI.
+        // A prompt that simply ran to its end before the reply came (fast with zero-time nodes) is left alone.
+        ioTask(() -> cancelRemoteQuietly(serverId));
+      }
       return;
     }
     if (reply.nodeErrors() != null && reply.nodeErrors().isObject() && !reply.nodeErrors().isEmpty()) {
@@ -597,8 +602,7 @@ public final class PromptTracker implements AutoCloseable {
       }
     }
     // status, feature_flags, progress_state, text and unknown messages carry nothing we need. Images come from
-    // /history (authoritative, also for cached runs) and the finish from executing{node:null}; executed only lets us
-    // start downloading the files early.
+    // the executed events or /history (see collect), and the finish from executing{node:null}.
   }
 
   /**
@@ -610,20 +614,10 @@ public final class PromptTracker implements AutoCloseable {
     if (p.cancelRequested || !p.isFileOutput(x.node())) {
       return;
     }
-    List<GeneratedImage.FileRef> refs = new ArrayList<>(4);
-    List<Download> batch = new ArrayList<>(4);
-    for (JsonNode image : x.output().path("images")) {
-      JsonNode filename = image.get("filename");
-      if (filename == null || !filename.isTextual()) {
-        continue;
-      }
-      JsonNode subfolder = image.get("subfolder");
-      JsonNode type = image.get("type");
-      // The same defaults as HistoryEntry, so the keys match the history's references.
-      GeneratedImage.FileRef ref = new GeneratedImage.FileRef(filename.asText(),
-          subfolder != null && subfolder.isTextual() ? subfolder.asText() : "",
-          type != null && type.isTextual() ? type.asText() : "output");
-      refs.add(ref);
+    // Parsed exactly as the history's outputs are, so both name the same files.
+    List<GeneratedImage.FileRef> refs = HistoryEntry.imageRefs(x.output());
+    List<Download> batch = new ArrayList<>(refs.size());
+    for (GeneratedImage.FileRef ref : refs) {
       if (p.prefetched == null) {
         p.prefetched = new HashMap<>(4);
       }
@@ -1427,16 +1421,13 @@ public final class PromptTracker implements AutoCloseable {
             // None of its events has reached us on this socket yet, but it may have run after the socket was up, its
             // frames sent to us and still on their way: this reply can overtake them too. Give them a moment before
             // calling them lost; its executing-null ends the wait (onExecuting), the timer ends it otherwise.
-            if (p.finishedEntry == null) {
-              p.finishedEntry = c.entry();
-              HistoryEntry entry = c.entry();
+            p.finishedEntry = c.entry();
+            if (p.framesWaitConnect != connects) {
+              p.framesWaitConnect = connects;
+              int connectNow = connects;
               LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting up to "
                   + SOCKET_FRAMES_GRACE.toMillis() + " ms for frames still on their way");
-              schedule(() -> {
-                if (prompts.get(p.id) == p && active(p)) {
-                  completeFromHistory(p, entry);
-                }
-              }, SOCKET_FRAMES_GRACE);
+              schedule(() -> framesGraceOver(p, connectNow), SOCKET_FRAMES_GRACE);
             }
             continue;
           }
@@ -1453,6 +1444,23 @@ public final class PromptTracker implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** The wait of {@link #applyChecks} for a finished prompt's frames on connection {@code connect} is over. */
+  private void framesGraceOver(TrackedPrompt p, int connect) {
+    if (prompts.get(p.id) != p || !active(p) || !connected || connects != connect) {
+      return; // ended, or a newer connection has checked it again and waits on its own
+    }
+    if (p.lastEventConnect == connects) {
+      return; // its events are arriving on this socket: its executing-null ends it, as for any running prompt
+    }
+    completeFromHistory(p, p.finishedEntry);
+  }
+
+  /** Whether {@code outcome} came from our side (cancel, timeout, close) rather than from ComfyUI's run. */
+  private static boolean endedByUs(Outcome outcome) {
+    return outcome instanceof Outcome.Failed f
+        && (f.kind() == FailureKind.CANCELLED || f.kind() == FailureKind.TIMEOUT);
   }
 
   private void completeFromHistory(TrackedPrompt p, HistoryEntry entry) {

@@ -57,7 +57,8 @@ final class TrackedPrompt {
   List<GeneratedImage> socketImages;
   /**
    * Downloads of files an {@code executed} event named, started at once on the I/O pool; {@code null} until the first.
-   * Only a cache: the result's images are still exactly those the history lists. Dropped when the prompt ends.
+   * The result's images are those {@link #executedFiles} or the history name (see PromptTracker.collect), fetched
+   * from here when they are here. Dropped when the prompt ends.
    */
   Map<GeneratedImage.FileRef, Download> prefetched;
   /**
@@ -89,6 +90,8 @@ final class TrackedPrompt {
    * applyChecks); {@code null} unless it is waiting for them.
    */
   HistoryEntry finishedEntry;
+  /** The connection on which that wait was started; -1 if none. */
+  int framesWaitConnect = -1;
   /** Collection attempts that failed on I/O; retried with backoff until the timeout. */
   int collectFailures;
 

@@ -47,6 +47,9 @@ final class Images {
         return z ^ (z >>> 31);
     }
 
+    private static final ThreadLocal<Deflater> DEFLATER = ThreadLocal.withInitial(Deflater::new);
+    private static final byte[] EMPTY = new byte[0];
+
     /**
      * Encodes image {@code index} of the batch as an RGB PNG.
      *
@@ -54,9 +57,6 @@ final class Images {
      *                 size is about {@code 3 × width × height} bytes, as with real photos
      * @param minBytes pad with a {@code tEXt} comment chunk up to this many bytes (0: no padding)
      */
-    private static final ThreadLocal<Deflater> DEFLATER = ThreadLocal.withInitial(Deflater::new);
-    private static final byte[] EMPTY = new byte[0];
-
     static byte[] png(ImageSpec spec, int index, boolean noisy, int minBytes) {
         int w = spec.width();
         int h = spec.height();
