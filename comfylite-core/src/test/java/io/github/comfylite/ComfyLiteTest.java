@@ -576,21 +576,20 @@ class ComfyLiteTest {
     }
   }
 
-  @Test
-  void saveImageWebsocketFramesStillOnTheWayWhenAReconnectCheckFindsTheHistoryAreNotCalledLost() {
+  /**
+   * Runs a SaveImageWebsocket prompt so that the check after a reconnect finds it finished in the history while its
+   * frames, sent to the new socket, are still held back by the fake; returns once the tracker waits for them. The
+   * socket drops before the run starts; the check after the reconnect fails once (retried a second later), and
+   * meanwhile the whole run happens with every frame held.
+   */
+  private PromptHandle finishWithItsFramesHeldAfterAReconnect(FakeComfyUi fake, ComfyLite comfy, int images) {
     LogRecorder trackerLog = new LogRecorder(io.github.comfylite.tracker.PromptTracker.class.getName());
     toClose.add(trackerLog);
-    FakeComfyUi fake = fake();
-    ComfyLite comfy = comfy(fake);
     fake.holdExecution();
-    PromptHandle handle = comfy.submit(smokeWs(2));
+    PromptHandle handle = comfy.submit(smokeWs(images));
     fake.awaitRunning(handle.promptId(), WAIT);
     long queueChecks = fake.requestCount("/queue");
     long historyChecks = fake.requestCount("/history");
-
-    // The socket drops before the run starts. The check after the reconnect fails once (retried a second later), and
-    // meanwhile the whole run happens with every frame held back on the new socket: when the retried check finds the
-    // finished prompt in the history, its frames have been sent to our new socket but not received yet.
     fake.holdSocketFrames();
     fake.failNextRequests("/queue", 1);
     fake.dropSockets();
@@ -598,8 +597,16 @@ class ComfyLiteTest {
     fake.releaseExecution();
     fake.awaitIdle(WAIT);
     awaitCondition(() -> fake.requestCount("/history") > historyChecks, "the retried check reading the history");
-    // Only once the tracker has that answer in hand may the frames arrive, or they could win the race by chance.
+    // Only once the tracker has that answer in hand may the test go on, or the frames could win the race by chance.
     awaitCondition(() -> trackerLog.contains("waiting up to"), "the tracker to wait for the frames");
+    return handle;
+  }
+
+  @Test
+  void saveImageWebsocketFramesStillOnTheWayWhenAReconnectCheckFindsTheHistoryAreNotCalledLost() {
+    FakeComfyUi fake = fake();
+    PromptHandle handle = finishWithItsFramesHeldAfterAReconnect(fake, comfy(fake), 2);
+
     fake.releaseSocketFrames();
 
     assertThat(handle.result()).succeedsWithin(WAIT);
@@ -608,21 +615,8 @@ class ComfyLiteTest {
 
   @Test
   void aRestartWhileWaitingForTheFramesOfAPromptTheHistoryShowedFinishedDoesNotMakeItLost() {
-    LogRecorder trackerLog = new LogRecorder(io.github.comfylite.tracker.PromptTracker.class.getName());
-    toClose.add(trackerLog);
     FakeComfyUi fake = fake();
-    ComfyLite comfy = comfy(fake);
-    fake.holdExecution();
-    PromptHandle handle = comfy.submit(smokeWs(1));
-    fake.awaitRunning(handle.promptId(), WAIT);
-    long queueChecks = fake.requestCount("/queue");
-    fake.holdSocketFrames();
-    fake.failNextRequests("/queue", 1);
-    fake.dropSockets();
-    awaitCondition(() -> fake.requestCount("/queue") > queueChecks, "the check after the reconnect");
-    fake.releaseExecution();
-    fake.awaitIdle(WAIT);
-    awaitCondition(() -> trackerLog.contains("waiting up to"), "the tracker to wait for the frames");
+    PromptHandle handle = finishWithItsFramesHeldAfterAReconnect(fake, comfy(fake), 1);
 
     // The restart forgets the history and the frames never come; the check after the next reconnect finds the
     // prompt nowhere. It did finish, and the history entry read before says so: its images went with the socket.
