@@ -69,6 +69,14 @@ class ComfyLiteTest {
     return comfy(fake, b -> {});
   }
 
+  /** Submits {@code request} with the fake holding execution, and returns once it is running (before any node). */
+  private static PromptHandle submitAndHoldRunning(FakeComfyUi fake, ComfyLite comfy, GenerationRequest request) {
+    fake.holdExecution();
+    PromptHandle handle = comfy.submit(request);
+    fake.awaitRunning(handle.promptId(), WAIT);
+    return handle;
+  }
+
   private static GenerationRequest smoke(int count) {
     return GenerationRequest.builder("smoke").param("imageCount", count).param("width", 64).param("height", 48)
         .param("color", (int) (Math.random() * 0xffffff)).build();
@@ -399,10 +407,8 @@ class ComfyLiteTest {
   @Test
   void interruptBySomeoneElseEndsAsInterrupted() throws Exception {
     FakeComfyUi fake = fake();
-    fake.holdExecution();
     ComfyLite comfy = comfy(fake);
-    PromptHandle handle = comfy.submit(smoke(1));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smoke(1));
 
     fake.interrupt();
     fake.releaseExecution();
@@ -452,11 +458,9 @@ class ComfyLiteTest {
   @Test
   void cancellingTheFutureWhileRunningInterruptsOnlyThatPrompt() throws Exception {
     FakeComfyUi fake = fake();
-    fake.holdExecution();
     RecordingSink sink = new RecordingSink();
     ComfyLite comfy = comfy(fake, b -> b.addSink(sink));
-    PromptHandle handle = comfy.submit(smoke(1));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smoke(1));
 
     assertThat(handle.result().cancel(true)).isTrue();
     fake.releaseExecution();
@@ -469,10 +473,8 @@ class ComfyLiteTest {
   @Test
   void socketDroppedMidRunStillDeliversTheResultFromHistory() throws Exception {
     FakeComfyUi fake = fake();
-    fake.holdExecution();
     ComfyLite comfy = comfy(fake);
-    PromptHandle handle = comfy.submit(smoke(2));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smoke(2));
     fake.awaitOpenSockets(1, WAIT); // the client connects in the background: drop its socket, not nothing
 
     fake.dropSockets();
@@ -485,10 +487,8 @@ class ComfyLiteTest {
   @Test
   void socketDroppedDuringTheFinishStillDeliversTheResultFromHistory() {
     FakeComfyUi fake = fake();
-    fake.holdExecution();
     ComfyLite comfy = comfy(fake);
-    PromptHandle handle = comfy.submit(smoke(1));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smoke(1));
     fake.awaitOpenSockets(1, WAIT); // the drop is armed on the sockets open now
 
     // The next status is the one sent after the history entry is written: execution_success has arrived, the
@@ -526,9 +526,7 @@ class ComfyLiteTest {
     }).build();
     toClose.add(() -> http.dispatcher().executorService().shutdown());
     ComfyLite comfy = comfy(fake, b -> b.okHttpClient(http));
-    fake.holdExecution();
-    PromptHandle handle = comfy.submit(smokeWs(1));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smokeWs(1));
 
     // The socket drops while the prompt runs; the check the reconnect starts waits at GET /queue.
     fake.awaitOpenSockets(1, WAIT);
@@ -585,9 +583,7 @@ class ComfyLiteTest {
   private PromptHandle finishWithItsFramesHeldAfterAReconnect(FakeComfyUi fake, ComfyLite comfy, int images) {
     LogRecorder trackerLog = new LogRecorder(io.github.comfylite.tracker.PromptTracker.class.getName());
     toClose.add(trackerLog);
-    fake.holdExecution();
-    PromptHandle handle = comfy.submit(smokeWs(images));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smokeWs(images));
     long queueChecks = fake.requestCount("/queue");
     long historyChecks = fake.requestCount("/history");
     fake.holdSocketFrames();
@@ -666,10 +662,8 @@ class ComfyLiteTest {
   @Test
   void promptsAComfyUiRestartForgetsEndAsLost() throws Exception {
     FakeComfyUi fake = fake();
-    fake.holdExecution();
     ComfyLite comfy = comfy(fake);
-    PromptHandle handle = comfy.submit(smoke(1));
-    fake.awaitRunning(handle.promptId(), WAIT);
+    PromptHandle handle = submitAndHoldRunning(fake, comfy, smoke(1));
 
     fake.restart();
 
