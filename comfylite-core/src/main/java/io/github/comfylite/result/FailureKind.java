@@ -20,5 +20,14 @@ public enum FailureKind {
    * ComfyUI finished the prompt but there is no result to deliver: it produced no images although the workflow
    * declares image outputs, or its SaveImageWebsocket images were sent while our socket was down and are gone.
    */
-  NO_RESULT
+  NO_RESULT;
+
+  /**
+   * The name in JSON: the webhook's {@code kind} and the server's {@code GET /prompts/{id}}.
+   *
+   * @return the lowercase name, e.g. {@code no_result}
+   */
+  public String wireName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 }

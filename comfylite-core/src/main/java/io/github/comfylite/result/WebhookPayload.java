@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The JSON body of a webhook delivery, written straight into an output stream.
@@ -64,7 +63,7 @@ final class WebhookPayload {
     Json body = new Json().raw("{\"status\":\"failure\",\"prompt_id\":").string(failed.promptId())
         .raw(",\"error\":").string(failed.message())
         .raw(",\"workflow\":").string(failed.workflow())
-        .raw(",\"kind\":").string(failed.kind().name().toLowerCase(Locale.ROOT));
+        .raw(",\"kind\":").string(failed.kind().wireName());
     failed.nodeId().ifPresent(id -> body.raw(",\"node_id\":").string(id));
     failed.nodeType().ifPresent(type -> body.raw(",\"node_type\":").string(type));
     body.raw("}");

@@ -546,6 +546,7 @@ public final class WebhookSender implements AutoCloseable {
     private String secret;
     private int maxAttempts = 8;
     private Duration initialBackoff = Duration.ofMillis(500);
+    private boolean initialBackoffSet;
     private Duration maxBackoff = Duration.ofSeconds(30);
     private Duration maxTotalTime = Duration.ofMinutes(10);
     private Duration attemptTimeout = Duration.ofSeconds(30);
@@ -601,7 +602,8 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     /**
-     * The wait before the first retry (before jitter); it doubles for each further retry. Defaults to 500 ms.
+     * The wait before the first retry (before jitter); it doubles for each further retry. Defaults to 500 ms, or to
+     * {@link #maxBackoff} when that is set lower.
      *
      * @param initialBackoff positive, at most {@link #maxBackoff}
      * @return this builder
@@ -609,6 +611,7 @@ public final class WebhookSender implements AutoCloseable {
      */
     public Builder initialBackoff(Duration initialBackoff) {
       this.initialBackoff = positive(initialBackoff, "initialBackoff");
+      this.initialBackoffSet = true;
       return this;
     }
 
@@ -708,9 +711,12 @@ public final class WebhookSender implements AutoCloseable {
      * Creates the sender and its threads.
      *
      * @return the sender; close it when done
-     * @throws IllegalArgumentException if {@link #initialBackoff} exceeds {@link #maxBackoff}
+     * @throws IllegalArgumentException if an {@link #initialBackoff} that was set exceeds {@link #maxBackoff}
      */
     public WebhookSender build() {
+      if (!initialBackoffSet && initialBackoff.compareTo(maxBackoff) > 0) {
+        initialBackoff = maxBackoff; // the default gives way to a small maximum instead of failing
+      }
       if (initialBackoff.compareTo(maxBackoff) > 0) {
         throw new IllegalArgumentException("initialBackoff " + initialBackoff + " exceeds maxBackoff " + maxBackoff);
       }

@@ -478,6 +478,21 @@ class WebhookSenderTest {
   }
 
   @Test
+  void aMaxBackoffBelowTheDefaultInitialBackoffLowersTheDefaultInsteadOfFailing() throws Exception {
+    // No initialBackoff set: its default (500 ms) gives way to the smaller maximum; one that is set still must fit.
+    WebhookSender sender = track(WebhookSender.builder().maxBackoff(Duration.ofMillis(40))
+        .attemptTimeout(Duration.ofSeconds(5)).listener(recorder).build());
+    server.enqueue(status(503));
+    server.enqueue(status(200));
+
+    assertThat(sender.send(url(), failure("p-b")).get(10, TimeUnit.SECONDS).delivered()).isTrue();
+
+    assertThat(nextEvent()).isEqualTo("retry 1 HTTP 503");
+    assertThat(nextEvent()).isEqualTo("delivered 2");
+    assertThat(retryDelays.poll()).isBetween(Duration.ofMillis(20), Duration.ofMillis(40));
+  }
+
+  @Test
   void listenerThatThrowsDoesNotBreakDelivery() throws Exception {
     WebhookSender sender = track(WebhookSender.builder().listener(new WebhookListener() {
       @Override

@@ -1,7 +1,6 @@
 package io.github.comfylite.server;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /** {@code DELETE /prompts/{id}}: cancels a queued or running prompt (202); 409 when it has already finished. */
@@ -15,11 +14,12 @@ final class CancelHandler implements Route.Handler {
   @Override
   public Response handle(Request request) {
     String id = request.pathParam("id");
-    PromptStore.Entry entry = state.store.get(id).orElseThrow(() -> ServerState.unknownPrompt(id));
+    PromptStore.Entry entry = state.current(id).entry();
     if (entry.finished() || !state.comfy.cancel(id)) {
-      PromptStore.Entry now = state.store.get(id).orElse(entry);
+      // Finished already, or between our look and the cancel: say how, as GET /prompts/{id} would.
+      PromptStore.Entry now = entry.finished() ? entry : state.current(id).entry();
       String how = now.succeeded() ? "succeeded" : now.failure().map(f -> "failed ("
-          + f.kind().name().toLowerCase(Locale.ROOT) + ")").orElse("finished");
+          + f.kind().wireName() + ")").orElse("finished");
       throw new HttpError(409, "prompt " + id + " has already " + how + "; nothing to cancel");
     }
     Map<String, Object> body = new LinkedHashMap<>();

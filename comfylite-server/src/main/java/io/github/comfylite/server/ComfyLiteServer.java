@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -220,13 +219,10 @@ public final class ComfyLiteServer implements AutoCloseable {
         } else {
           comfyUrl = cfg.comfyUrl().orElseThrow();
         }
-        Duration maxBackoff = cfg.webhookMaxBackoff();
-        Duration firstBackoff = Duration.ofMillis(500).compareTo(maxBackoff) <= 0 ? Duration.ofMillis(500) : maxBackoff;
         WebhookSender.Builder webhookBuilder = WebhookSender.builder()
             .maxAttempts(cfg.webhookMaxAttempts())
             .attemptTimeout(cfg.webhookTimeout())
-            .initialBackoff(firstBackoff)
-            .maxBackoff(maxBackoff);
+            .maxBackoff(cfg.webhookMaxBackoff());
         cfg.webhookSecret().ifPresent(webhookBuilder::secret);
         WebhookSender webhooks = webhookBuilder.build();
         owned.addFirst(webhooks);
@@ -243,7 +239,7 @@ public final class ComfyLiteServer implements AutoCloseable {
         checkWorkflows(cfg, cfg.defaultWorkflowConfigured(), facade.workflows());
         String comfyAddress = comfyUrl.toString();
 
-        ServerState state = new ServerState(cfg, facade, webhooks, comfyAddress, demo);
+        ServerState state = new ServerState(cfg, facade, webhooks, comfyAddress);
         Router router = new Router(ApiRoutes.of(state), cfg.apiKey(), cfg.maxBodyBytes());
         executor = httpExecutor(cfg.threads());
         http.createContext("/", router);

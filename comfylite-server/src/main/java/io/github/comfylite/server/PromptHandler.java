@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,20 +25,12 @@ final class PromptHandler implements Route.Handler {
 
   @Override
   public Response handle(Request request) {
-    String id = request.pathParam("id");
-    PromptStore.Entry entry = state.store.get(id).orElseThrow(() -> ServerState.unknownPrompt(id));
+    ServerState.Current current = state.current(request.pathParam("id"));
+    PromptStore.Entry entry = current.entry();
     if (!entry.finished()) {
-      Optional<PromptStatus> status = state.comfy.status(id);
-      if (status.isPresent() && status.get().outcome().isPresent()) {
-        // Finished a moment ago; our own sink has not run yet.
-        state.store.finished(status.get().outcome().get());
-        entry = state.store.get(id).orElse(entry);
-      } else {
-        return Response.json(200, live(entry, status));
-      }
+      return Response.json(200, live(entry, current.status()));
     }
-    PromptStore.Entry finished = entry;
-    return Response.streaming(200, "application/json", out -> writeFinished(finished, out));
+    return Response.streaming(200, "application/json", out -> writeFinished(entry, out));
   }
 
   private static Map<String, Object> live(PromptStore.Entry entry, Optional<PromptStatus> status) {
@@ -71,7 +62,7 @@ final class PromptHandler implements Route.Handler {
       json.writeStringField("workflow", entry.workflow());
       if (entry.succeeded()) {
         json.writeStringField("status", "succeeded");
-        if (entry.images().isPresent()) {
+        if (!entry.imagesExpired()) {
           List<GeneratedImage> images = entry.images().get();
           json.writeArrayFieldStart("images");
           for (GeneratedImage image : images) {
@@ -91,7 +82,7 @@ final class PromptHandler implements Route.Handler {
       } else {
         Outcome.Failed failed = entry.failure().orElseThrow();
         json.writeStringField("status", "failed");
-        json.writeStringField("kind", failed.kind().name().toLowerCase(Locale.ROOT));
+        json.writeStringField("kind", failed.kind().wireName());
         json.writeStringField("error", failed.message());
         if (failed.nodeId().isPresent()) {
           json.writeStringField("node_id", failed.nodeId().get());

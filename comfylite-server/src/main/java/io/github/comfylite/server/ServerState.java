@@ -1,10 +1,12 @@
 package io.github.comfylite.server;
 
 import io.github.comfylite.ComfyLite;
+import io.github.comfylite.PromptStatus;
 import io.github.comfylite.errors.WorkflowException;
 import io.github.comfylite.result.WebhookSender;
 import io.github.comfylite.workflow.Workflow;
 import io.github.comfylite.workflow.WorkflowManager;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What the route handlers share: the configuration, the facade, the webhook sender and the prompt store. */
@@ -15,15 +17,16 @@ final class ServerState {
   final PromptStore store;
   final GenerateBody.Limits limits;
   final String comfyAddress;
+  /** Serving from the embedded fake ({@code COMFYUI_ADDRESS=demo} or {@code --demo}). */
   final boolean demo;
   final AtomicInteger pending = new AtomicInteger();
 
-  ServerState(ServerConfig config, ComfyLite comfy, WebhookSender webhooks, String comfyAddress, boolean demo) {
+  ServerState(ServerConfig config, ComfyLite comfy, WebhookSender webhooks, String comfyAddress) {
     this.config = config;
     this.comfy = comfy;
     this.webhooks = webhooks;
     this.comfyAddress = comfyAddress;
-    this.demo = demo;
+    this.demo = config.demo();
     this.store = new PromptStore(config.promptHistory(), config.resultCacheBytes());
     this.limits = new GenerateBody.Limits(config.maxPromptLength(), config.maxImageCount(), config.maxImageSize(),
         new WebhookPolicy(config.webhookAllowedHosts()));
@@ -67,6 +70,28 @@ final class ServerState {
       }
       throw new HttpError(asResource ? 404 : 400, e.getMessage());
     }
+  }
+
+  /** A prompt's stored entry, up to date with the facade, and the facade's status while it is not finished. */
+  record Current(PromptStore.Entry entry, Optional<PromptStatus> status) {}
+
+  /**
+   * The prompt this server submitted as {@code id}, brought up to date: when the facade already has its outcome but
+   * the store's own sink has not run yet (a moment after the finish), the store takes it now.
+   *
+   * @throws HttpError 404 for a prompt this server did not submit or has forgotten
+   */
+  Current current(String id) {
+    PromptStore.Entry entry = store.get(id).orElseThrow(() -> unknownPrompt(id));
+    if (entry.finished()) {
+      return new Current(entry, Optional.empty());
+    }
+    Optional<PromptStatus> status = comfy.status(id);
+    if (status.isPresent() && status.get().outcome().isPresent()) {
+      store.finished(status.get().outcome().get());
+      return new Current(store.get(id).orElse(entry), Optional.empty());
+    }
+    return new Current(entry, status);
   }
 
   static HttpError unknownPrompt(String id) {
