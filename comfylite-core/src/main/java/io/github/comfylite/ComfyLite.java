@@ -3,8 +3,8 @@ package io.github.comfylite;
 import io.github.comfylite.client.ComfyClient;
 import io.github.comfylite.client.ConnectionState;
 import io.github.comfylite.internal.Checks;
+import io.github.comfylite.internal.HttpClients;
 import io.github.comfylite.internal.NamedThreadFactory;
-import io.github.comfylite.internal.NoDelaySocketFactory;
 import io.github.comfylite.result.GenerationResult;
 import io.github.comfylite.result.Outcome;
 import io.github.comfylite.result.ResultSink;
@@ -28,12 +28,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /**
@@ -97,14 +94,9 @@ public final class ComfyLite implements AutoCloseable {
       http = b.okHttpClient;
       this.ownHttp = null;
     } else {
-      Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-          new SynchronousQueue<>(), new NamedThreadFactory("comfylite-http")));
-      dispatcher.setMaxRequestsPerHost(64);
-      // OkHttp keeps only 5 idle connections by default: with many prompts in flight the tracker's io threads, the
-      // submitters and the webhook sender (which shares this pool) would keep opening and closing connections.
-      http = new OkHttpClient.Builder().dispatcher(dispatcher)
-          .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
-          .socketFactory(new NoDelaySocketFactory()).build();
+      // Shared by ComfyClient and our own webhook sender: the tracker's io threads, the submitters and the webhook
+      // deliveries use one connection pool.
+      http = HttpClients.owned("comfylite-http", 64);
       this.ownHttp = http;
     }
     this.client = ComfyClient.builder().baseUrl(comfyUrl).clientId(b.clientId).okHttpClient(http).build();
@@ -309,8 +301,7 @@ public final class ComfyLite implements AutoCloseable {
       ownCallbacks.shutdown();
     }
     if (ownHttp != null) {
-      ownHttp.dispatcher().executorService().shutdown();
-      ownHttp.connectionPool().evictAll();
+      HttpClients.shutdown(ownHttp);
     }
     LOG.log(System.Logger.Level.DEBUG, () -> "ComfyLite for " + comfyUrl + " closed");
   }

@@ -8,9 +8,9 @@ import io.github.comfylite.errors.ComfyHttpException;
 import io.github.comfylite.errors.ComfyIoException;
 import io.github.comfylite.internal.Backoff;
 import io.github.comfylite.internal.Checks;
+import io.github.comfylite.internal.HttpClients;
 import io.github.comfylite.internal.Json;
 import io.github.comfylite.internal.NamedThreadFactory;
-import io.github.comfylite.internal.NoDelaySocketFactory;
 import io.github.comfylite.result.GeneratedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,11 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
@@ -116,13 +112,7 @@ public final class ComfyClient implements AutoCloseable {
       root = b.okHttpClient;
       ownedClient = null;
     } else {
-      // Daemon dispatcher threads, as OkHttp's own pool but named ours: the library must not keep the JVM alive.
-      Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-          new SynchronousQueue<>(), new NamedThreadFactory("comfylite-http")));
-      // More idle connections than OkHttp's 5: many threads call ComfyUI at once when many prompts are in flight.
-      root = new OkHttpClient.Builder().dispatcher(dispatcher)
-          .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
-          .socketFactory(new NoDelaySocketFactory()).build();
+      root = HttpClients.owned("comfylite-http", 64);
       ownedClient = root;
     }
     this.http = root.newBuilder().callTimeout(b.requestTimeout).build();
@@ -529,8 +519,7 @@ public final class ComfyClient implements AutoCloseable {
       scheduler.shutdownNow();
     }
     if (ownedClient != null) {
-      ownedClient.dispatcher().executorService().shutdown();
-      ownedClient.connectionPool().evictAll();
+      HttpClients.shutdown(ownedClient);
     }
     LOG.log(System.Logger.Level.DEBUG, () -> "ComfyClient for " + base + " closed");
   }

@@ -1,8 +1,8 @@
 package io.github.comfylite.result;
 
 import io.github.comfylite.internal.Backoff;
+import io.github.comfylite.internal.HttpClients;
 import io.github.comfylite.internal.NamedThreadFactory;
-import io.github.comfylite.internal.NoDelaySocketFactory;
 import io.github.comfylite.internal.Version;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -23,15 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -115,17 +111,8 @@ public final class WebhookSender implements AutoCloseable {
       http = builder.okHttpClient.newBuilder();
       ownsDispatcher = false;
     } else {
-      ThreadPoolExecutor executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-          new SynchronousQueue<>(), new NamedThreadFactory("comfylite-webhooks-http"));
-      Dispatcher dispatcher = new Dispatcher(executor);
-      dispatcher.setMaxRequests(128);
-      // Many prompts often report to one receiver; OkHttp's default of 5 per host would serialise them.
-      dispatcher.setMaxRequestsPerHost(32);
-      // TCP_NODELAY: without it each POST's body waits ~40 ms for the receiver's delayed ACK (Nagle).
-      // Keep as many idle connections as may be busy per host, or each burst reopens them.
-      http = new OkHttpClient.Builder().dispatcher(dispatcher)
-          .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
-          .socketFactory(new NoDelaySocketFactory());
+      // Many prompts often report to one receiver; keep as many idle connections as may be busy per host.
+      http = HttpClients.owned("comfylite-webhooks-http", 32).newBuilder();
       ownsDispatcher = true;
     }
     this.client = http
@@ -279,8 +266,7 @@ public final class WebhookSender implements AutoCloseable {
     }
     scheduler.shutdownNow();
     if (ownsDispatcher) {
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
+      HttpClients.shutdown(client);
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
