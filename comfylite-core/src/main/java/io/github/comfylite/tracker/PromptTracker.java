@@ -1409,26 +1409,17 @@ public final class PromptTracker implements AutoCloseable {
         case PENDING -> p.gap = false; // it has not started, so it has sent nothing we could have missed
         case RUNNING -> markStarted(p);
         case FINISHED -> {
-          if (p.hasSocketOutputs() && connected && p.lastEventConnect == connects) {
-            // Its events reach this socket, so its executing-null will too, after the frames it sent before; this
-            // HTTP reply merely overtook them (protocol §4). Completing now would call those frames lost. Should the
-            // socket drop first, the next connection checks again.
-            LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting for its last frames on the"
-                + " socket");
-            continue;
-          }
           if (p.hasSocketOutputs() && connected) {
-            // None of its events has reached us on this socket yet, but it may have run after the socket was up, its
-            // frames sent to us and still on their way: this reply can overtake them too. Give them a moment before
-            // calling them lost; its executing-null ends the wait (onExecuting), the timer ends it otherwise.
+            // Its SaveImageWebsocket frames may have been sent to this socket and still be on their way: this HTTP
+            // answer can overtake them (protocol §4), and completing now would call them lost. If its events reach
+            // this socket, its executing-null ends it as for any prompt; if none has come when the grace is over, it
+            // finished while we were away and the history ends it. Keep the entry: a restart meanwhile cannot make
+            // it LOST.
             p.finishedEntry = c.entry();
-            if (p.framesWaitConnect != connects) {
-              p.framesWaitConnect = connects;
-              int connectNow = connects;
-              LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting up to "
-                  + SOCKET_FRAMES_GRACE.toMillis() + " ms for frames still on their way");
-              schedule(() -> framesGraceOver(p, connectNow), SOCKET_FRAMES_GRACE);
-            }
+            int connectNow = connects;
+            LOG.log(Level.DEBUG, () -> "prompt " + p.id + " is in the history; waiting up to "
+                + SOCKET_FRAMES_GRACE.toMillis() + " ms for frames still on their way");
+            schedule(() -> framesGraceOver(p, connectNow), SOCKET_FRAMES_GRACE);
             continue;
           }
           completeFromHistory(p, c.entry());

@@ -90,8 +90,6 @@ final class TrackedPrompt {
    * applyChecks); {@code null} unless it is waiting for them.
    */
   HistoryEntry finishedEntry;
-  /** The connection on which that wait was started; -1 if none. */
-  int framesWaitConnect = -1;
   /** Collection attempts that failed on I/O; retried with backoff until the timeout. */
   int collectFailures;
 
