@@ -173,18 +173,19 @@ public final class ComfyClient implements AutoCloseable {
     Request request = new Request.Builder().url(promptUrl)
         .post(RequestBody.create(promptRequestBody, JSON_TYPE)).build();
     return call(request, "POST /prompt", response -> {
-      String body = bodyText(response);
       int code = response.code();
       if (code == 400 || code == 413) {
-        return SubmitResult.Rejected.fromResponse(code, body);
+        return SubmitResult.Rejected.fromResponse(code, bodyText(response));
       }
       if (!response.isSuccessful()) {
-        throw new ComfyHttpException("POST /prompt", code, body);
+        throw new ComfyHttpException("POST /prompt", code, bodyText(response));
       }
-      JsonNode json = parse(body.getBytes(StandardCharsets.UTF_8), "POST /prompt", code, body);
+      byte[] bytes = readBody(response.body(), "POST /prompt");
+      JsonNode json = parse(bytes, "POST /prompt", code);
       Optional<String> promptId = ComfyEvents.text(json, "prompt_id");
       if (promptId.isEmpty()) {
-        throw new ComfyHttpException("POST /prompt: the reply has no prompt_id", code, body);
+        throw new ComfyHttpException("POST /prompt: the reply has no prompt_id", code,
+            new String(bytes, StandardCharsets.UTF_8));
       }
       JsonNode nodeErrors = json.path("node_errors");
       return new SubmitResult.Accepted(promptId.get(), json.path("number"),
@@ -624,12 +625,9 @@ public final class ComfyClient implements AutoCloseable {
       if (!current()) {
         return;
       }
+      ComfyEventListener target = listener();
       String type = ComfyEvents.peekType(text);
       if (type != null) {
-        ComfyEventListener target;
-        synchronized (lock) {
-          target = listener;
-        }
         try {
           if (!target.wants(type)) {
             return;
@@ -646,7 +644,7 @@ public final class ComfyClient implements AutoCloseable {
             + text.length() + " chars)");
         return;
       }
-      deliver(event);
+      deliver(target, event);
     }
 
     @Override
@@ -655,14 +653,16 @@ public final class ComfyClient implements AutoCloseable {
         return;
       }
       // asByteBuffer is a read-only view: the image is copied out of the frame exactly once.
-      deliver(ComfyEvents.parseBinary(bytes.asByteBuffer()));
+      deliver(listener(), ComfyEvents.parseBinary(bytes.asByteBuffer()));
     }
 
-    private void deliver(ComfyEvent event) {
-      ComfyEventListener target;
+    private ComfyEventListener listener() {
       synchronized (lock) {
-        target = listener;
+        return listener;
       }
+    }
+
+    private void deliver(ComfyEventListener target, ComfyEvent event) {
       LOG.log(System.Logger.Level.DEBUG, () -> "Event " + event.getClass().getSimpleName()
           + event.forPrompt().map(id -> " for " + id).orElse(""));
       try {
@@ -772,11 +772,10 @@ public final class ComfyClient implements AutoCloseable {
     if (!response.isSuccessful()) {
       throw new ComfyHttpException(what, response.code(), bodyText(response));
     }
-    byte[] bytes = response.body().bytes();
-    return parse(bytes, what, response.code(), null);
+    return parse(readBody(response.body(), what), what, response.code());
   }
 
-  private static JsonNode parse(byte[] bytes, String what, int code, String text) {
+  private static JsonNode parse(byte[] bytes, String what, int code) {
     try {
       JsonNode json = Json.JSON.readTree(bytes);
       if (json == null || json.isMissingNode()) {
@@ -784,8 +783,7 @@ public final class ComfyClient implements AutoCloseable {
       }
       return json;
     } catch (IOException e) {
-      throw new ComfyHttpException(what + ": the reply is not JSON", code,
-          text != null ? text : new String(bytes, StandardCharsets.UTF_8));
+      throw new ComfyHttpException(what + ": the reply is not JSON", code, new String(bytes, StandardCharsets.UTF_8));
     }
   }
 
@@ -795,7 +793,7 @@ public final class ComfyClient implements AutoCloseable {
    */
   private static String bodyText(Response response) throws IOException {
     ResponseBody body = response.body();
-    return body == null ? "" : new String(body.bytes(), StandardCharsets.UTF_8);
+    return body == null ? "" : new String(readBody(body, "the reply"), StandardCharsets.UTF_8);
   }
 
   /** Builds a {@link ComfyClient}. Not thread-safe; {@link #build()} validates. */
