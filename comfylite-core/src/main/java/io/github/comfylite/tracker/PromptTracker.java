@@ -903,21 +903,18 @@ public final class PromptTracker implements AutoCloseable {
     if (p.outputs.isEmpty() || p.executedFiles == null) {
       return null;
     }
+    List<Map.Entry<String, List<GeneratedImage.FileRef>>> nodes = fileOutputs(p.executedFiles, p.outputs, true);
+    if (nodes == null) {
+      return null;
+    }
     List<EventFile> files = new ArrayList<>(4);
-    for (OutputNode output : p.outputs) {
-      if (output.kind() != OutputKind.FILE) {
-        continue;
-      }
-      List<GeneratedImage.FileRef> refs = p.executedFiles.get(output.nodeId());
-      if (refs == null) {
-        return null;
-      }
-      for (GeneratedImage.FileRef ref : refs) {
+    for (Map.Entry<String, List<GeneratedImage.FileRef>> node : nodes) {
+      for (GeneratedImage.FileRef ref : node.getValue()) {
         Download download = p.prefetched == null ? null : p.prefetched.get(ref);
         if (download == null) {
           return null;
         }
-        files.add(new EventFile(output.nodeId(), ref, download));
+        files.add(new EventFile(node.getKey(), ref, download));
       }
     }
     return files;
@@ -970,7 +967,8 @@ public final class PromptTracker implements AutoCloseable {
         HistoryEntry entry = prefetched != null ? prefetched : client.history(id).orElse(null);
         List<GeneratedImage> files = new ArrayList<>();
         if (entry != null && !isError(entry)) {
-          for (Map.Entry<String, List<GeneratedImage.FileRef>> node : fileOutputs(entry, outputs)) {
+          for (Map.Entry<String, List<GeneratedImage.FileRef>> node
+              : fileOutputs(entry.outputImages(), outputs, false)) {
             for (GeneratedImage.FileRef ref : node.getValue()) {
               files.add(GeneratedImage.of(fetch(early, ref), node.getKey(), ref));
             }
@@ -990,21 +988,28 @@ public final class PromptTracker implements AutoCloseable {
     });
   }
 
-  /** The history's images of the workflow's file output nodes, in output order (all images if none are declared). */
-  private static List<Map.Entry<String, List<GeneratedImage.FileRef>>> fileOutputs(HistoryEntry entry,
-      List<OutputNode> outputs) {
-    Map<String, List<GeneratedImage.FileRef>> images = entry.outputImages();
+  /**
+   * The files of the workflow's declared file outputs, node by node in output order, taken from {@code byNode} (the
+   * executed events' or the history's); every node's when none are declared. With {@code requireAll}: {@code null}
+   * if a declared file output is not in {@code byNode}.
+   */
+  private static List<Map.Entry<String, List<GeneratedImage.FileRef>>> fileOutputs(
+      Map<String, List<GeneratedImage.FileRef>> byNode, List<OutputNode> outputs, boolean requireAll) {
     List<Map.Entry<String, List<GeneratedImage.FileRef>>> result = new ArrayList<>();
     if (outputs.isEmpty()) {
-      result.addAll(images.entrySet());
+      result.addAll(byNode.entrySet());
       return result;
     }
     for (OutputNode output : outputs) {
-      if (output.kind() == OutputKind.FILE) {
-        List<GeneratedImage.FileRef> refs = images.get(output.nodeId());
-        if (refs != null && !refs.isEmpty()) {
-          result.add(Map.entry(output.nodeId(), refs));
-        }
+      if (output.kind() != OutputKind.FILE) {
+        continue;
+      }
+      List<GeneratedImage.FileRef> refs = byNode.get(output.nodeId());
+      if (refs == null && requireAll) {
+        return null;
+      }
+      if (refs != null && !refs.isEmpty()) {
+        result.add(Map.entry(output.nodeId(), refs));
       }
     }
     return result;

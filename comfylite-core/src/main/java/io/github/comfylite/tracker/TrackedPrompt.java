@@ -108,11 +108,15 @@ final class TrackedPrompt {
   }
 
   boolean isSocketOutput(String nodeId) {
+    return isOutput(nodeId, OutputKind.WEBSOCKET);
+  }
+
+  private boolean isOutput(String nodeId, OutputKind kind) {
     if (nodeId == null) {
       return false;
     }
     for (OutputNode output : outputs) {
-      if (output.kind() == OutputKind.WEBSOCKET && output.nodeId().equals(nodeId)) {
+      if (output.kind() == kind && output.nodeId().equals(nodeId)) {
         return true;
       }
     }
@@ -130,15 +134,7 @@ final class TrackedPrompt {
 
   /** Whether {@code nodeId}'s saved files are results: a declared file output, or any node when none is declared. */
   boolean isFileOutput(String nodeId) {
-    if (outputs.isEmpty()) {
-      return true;
-    }
-    for (OutputNode output : outputs) {
-      if (output.kind() == OutputKind.FILE && output.nodeId().equals(nodeId)) {
-        return true;
-      }
-    }
-    return false;
+    return outputs.isEmpty() || isOutput(nodeId, OutputKind.FILE);
   }
 
   boolean hasFileOutputs() {
