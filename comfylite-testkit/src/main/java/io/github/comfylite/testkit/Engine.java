@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -128,10 +130,14 @@ final class Engine implements WsConnection.Handler {
     volatile Duration defaultNodeTime;
     final Map<String, Duration> nodeTimes = new ConcurrentHashMap<>();
     final Map<String, Failure> failures = new ConcurrentHashMap<>();
+    /** Requests answered per path (without {@code /api}); kept across {@link FakeComfyUi#restart()}. */
+    final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
     /** Path (without {@code /api}) → how many of its next requests answer 500 (see {@link FakeComfyUi#failNextRequests}). */
     final Map<String, AtomicInteger> requestFailures = new ConcurrentHashMap<>();
     /** Frames held by {@link FakeComfyUi#holdSocketFrames()}, in send order; guarded by the lock. */
-    private List<Object[]> heldFrames;
+    private List<HeldFrame> heldFrames;
+
+    private record HeldFrame(WsConnection connection, String type, Frame frame) {}
     volatile boolean livePreviews;
 
     // State, guarded by lock.
@@ -454,7 +460,7 @@ final class Engine implements WsConnection.Handler {
 
     private void deliver(WsConnection c, String type, Frame f) {
         if (heldFrames != null) {
-            heldFrames.add(new Object[] {c, type, f});
+            heldFrames.add(new HeldFrame(c, type, f));
             return;
         }
         if (type.equals(c.dropBeforeType)) {
@@ -479,29 +485,52 @@ final class Engine implements WsConnection.Handler {
     /** Sends the held frames in their order to the connections still open, and stops holding. */
     void releaseFrames() {
         locked(() -> {
-            List<Object[]> held = heldFrames;
+            List<HeldFrame> held = heldFrames;
             heldFrames = null;
             if (held != null) {
-                for (Object[] h : held) {
-                    WsConnection c = (WsConnection) h[0];
-                    if (c.isOpen()) {
-                        deliver(c, (String) h[1], (Frame) h[2]);
+                for (HeldFrame h : held) {
+                    if (h.connection().isOpen()) {
+                        deliver(h.connection(), h.type(), h.frame());
                     }
                 }
             }
         });
     }
 
-    /** Whether the next request on {@code path} (or below it) is to fail, counting it off if so. */
-    boolean takeRequestFailure(String path) {
+    /** Counts a request on {@code path}; says whether it is to fail (see {@link FakeComfyUi#failNextRequests}). */
+    boolean countRequest(String path) {
+        requestCounts.computeIfAbsent(path, k -> new LongAdder()).increment();
         for (Map.Entry<String, AtomicInteger> e : requestFailures.entrySet()) {
-            String p = e.getKey();
-            if ((path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/"))
-                    && e.getValue().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            if (isAtOrBelow(path, e.getKey()) && e.getValue().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Requests answered on {@code path} or below it (see {@link FakeComfyUi#requestCount}). */
+    long requestCount(String path) {
+        long count = 0;
+        for (Map.Entry<String, LongAdder> e : requestCounts.entrySet()) {
+            if (isAtOrBelow(e.getKey(), path)) {
+                count += e.getValue().sum();
+            }
+        }
+        return count;
+    }
+
+    /** Whether request path {@code path} is {@code rule} or below it: a path, not a string prefix. */
+    static boolean isAtOrBelow(String path, String rule) {
+        return path.equals(rule) || path.startsWith(rule.endsWith("/") ? rule : rule + "/");
+    }
+
+    /** A path as the fake's controls take it: starting with {@code /}. */
+    static String checkPath(String path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
+        }
+        return path;
     }
 
     private boolean clientWantsMetadata(String cid) {
@@ -1470,21 +1499,19 @@ final class Engine implements WsConnection.Handler {
             String base = slash < 0 ? normalized : normalized.substring(slash + 1);
             String counterKey = type + "/" + subfolder + "/" + base;
             int counter = counters.getOrDefault(counterKey, 0) + 1;
-            if (output) {
-                // ComfyUI writes SaveImage's files while the node runs, before `executed`; do the same so the
-                // encoding cost falls inside the execution and /view only serves bytes. Previews (temp) stay
-                // rendered on demand.
-                for (int i = 0; i < spec.batch(); i++) {
-                    int index = i;
-                    StoredFile recipe = new StoredFile(null, spec, index);
-                    rendered.put(recipe, unlocked(() -> render(spec, index)));
-                }
-            }
             ObjectNode ui = Json.object();
             ArrayNode images = ui.putArray("images");
             for (int i = 0; i < spec.batch(); i++) {
+                int index = i;
+                StoredFile file = new StoredFile(null, spec, index);
+                if (output) {
+                    // ComfyUI writes SaveImage's files while the node runs, before `executed`; do the same so the
+                    // encoding cost falls inside the execution and /view only serves bytes. Previews (temp) stay
+                    // rendered on demand.
+                    rendered.put(file, unlocked(() -> render(spec, index)));
+                }
                 String name = base.replace("%batch_num%", Integer.toString(i)) + "_" + pad5(counter) + "_.png";
-                files.put(new FileKey(type, subfolder, name), new StoredFile(null, spec, i));
+                files.put(new FileKey(type, subfolder, name), file);
                 ObjectNode img = images.addObject();
                 img.put("filename", name);
                 img.put("subfolder", subfolder);

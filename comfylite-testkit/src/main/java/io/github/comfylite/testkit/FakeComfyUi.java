@@ -13,10 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import mockwebserver3.MockWebServer;
 
@@ -78,8 +76,6 @@ public final class FakeComfyUi implements AutoCloseable {
     private final int requestedPort;
     private MockWebServer server;
     private boolean closed;
-    /** Requests served per path (without the {@code /api} prefix); kept across {@link #restart()}. */
-    private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
 
     /** The total bytes of saved images' PNGs kept for {@code /view}; for tests of the bound. */
     long renderedImageBytes() {
@@ -117,7 +113,7 @@ public final class FakeComfyUi implements AutoCloseable {
             return this;
         }
         MockWebServer s = new MockWebServer();
-        s.setDispatcher(new Routes(engine, s, requestCounts));
+        s.setDispatcher(new Routes(engine, s));
         s.setServerSocketFactory(new NoDelayServerSocketFactory());
         try {
             s.start(InetAddress.getLoopbackAddress(), requestedPort);
@@ -232,10 +228,7 @@ public final class FakeComfyUi implements AutoCloseable {
      * @throws IllegalArgumentException if {@code path} does not start with {@code /} or {@code count} is negative
      */
     public void failNextRequests(String path, int count) {
-        Objects.requireNonNull(path, "path");
-        if (!path.startsWith("/")) {
-            throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
-        }
+        Engine.checkPath(path);
         if (count < 0) {
             throw new IllegalArgumentException("count must be at least 0, was " + count);
         }
@@ -499,18 +492,7 @@ public final class FakeComfyUi implements AutoCloseable {
      * @throws IllegalArgumentException if {@code path} does not start with {@code /}
      */
     public long requestCount(String path) {
-        Objects.requireNonNull(path, "path");
-        if (!path.startsWith("/")) {
-            throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
-        }
-        String prefix = path.endsWith("/") ? path : path + "/";
-        long count = 0;
-        for (Map.Entry<String, LongAdder> e : requestCounts.entrySet()) {
-            if (e.getKey().equals(path) || e.getKey().startsWith(prefix)) {
-                count += e.getValue().sum();
-            }
-        }
-        return count;
+        return engine.requestCount(Engine.checkPath(path));
     }
 
     /**

@@ -53,14 +53,6 @@ final class RenderedImages<K> {
         return Optional.ofNullable(entries.get(key));
     }
 
-    /** Forgets a file (overwritten or deleted). */
-    synchronized void remove(K key) {
-        byte[] old = entries.remove(key);
-        if (old != null) {
-            totalBytes -= old.length;
-        }
-    }
-
     /** The total of kept bytes. */
     synchronized long totalBytes() {
         return totalBytes;

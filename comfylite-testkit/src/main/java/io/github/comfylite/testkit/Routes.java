@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import javax.imageio.ImageIO;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -43,12 +42,9 @@ final class Routes extends Dispatcher {
     private final Engine engine;
     private final MockWebServer server;
 
-    private final Map<String, LongAdder> requestCounts;
-
-    Routes(Engine engine, MockWebServer server, Map<String, LongAdder> requestCounts) {
+    Routes(Engine engine, MockWebServer server) {
         this.engine = engine;
         this.server = server;
-        this.requestCounts = requestCounts;
     }
 
     @Override
@@ -78,8 +74,7 @@ final class Routes extends Dispatcher {
         if (path.startsWith("/api/")) {
             path = path.substring(4);
         }
-        requestCounts.computeIfAbsent(path, k -> new LongAdder()).increment();
-        if (engine.takeRequestFailure(path)) {
+        if (engine.countRequest(path)) {
             // aiohttp's answer when a handler raises (a disk error under /view, say).
             return text(500, "500 Internal Server Error\n\nServer got itself in trouble");
         }
