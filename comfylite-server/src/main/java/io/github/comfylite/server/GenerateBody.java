@@ -56,7 +56,23 @@ record GenerateBody(
   }
 
   /** The server's limits applied while parsing. */
-  record Limits(int maxPromptLength, int maxImageCount, int maxImageSize, WebhookPolicy webhooks) {}
+  record Limits(int maxPromptLength, int maxImageCount, int maxImageSize, WebhookPolicy webhooks) {
+    /** The server's own range for a well-known integer parameter ({@code imageCount}, {@code width}, {@code height}). */
+    Optional<Range> range(String parameter) {
+      switch (parameter) {
+        case "imageCount":
+          return Optional.of(new Range(1, maxImageCount, "COMFYLITE_MAX_IMAGE_COUNT"));
+        case "width":
+        case "height":
+          return Optional.of(new Range(MIN_IMAGE_SIZE, maxImageSize, "COMFYLITE_MAX_IMAGE_SIZE"));
+        default:
+          return Optional.empty();
+      }
+    }
+  }
+
+  /** Inclusive bounds, and the setting that raises the maximum. */
+  record Range(int min, int max, String setting) {}
 
   /**
    * Parses and checks a request body.
@@ -122,7 +138,7 @@ record GenerateBody(
   }
 
   /** The top-level field for a well-known parameter name ({@code imageCount → image_count}). */
-  private static String field(String parameter) {
+  static String field(String parameter) {
     for (Map.Entry<String, String> e : PARAMETER_FIELDS.entrySet()) {
       if (e.getValue().equals(parameter)) {
         return e.getKey();
@@ -179,10 +195,11 @@ record GenerateBody(
         return prompt;
       }
       case "imageCount":
-        return integer(where, value, 1, limits.maxImageCount(), "COMFYLITE_MAX_IMAGE_COUNT");
       case "width":
-      case "height":
-        return integer(where, value, MIN_IMAGE_SIZE, limits.maxImageSize(), "COMFYLITE_MAX_IMAGE_SIZE");
+      case "height": {
+        Range range = limits.range(parameter).orElseThrow();
+        return integer(where, value, range.min(), range.max(), range.setting());
+      }
       default: {
         BigInteger seed = bigInteger(where, value);
         if (seed.signum() < 0 || seed.compareTo(MAX_SEED) > 0) {

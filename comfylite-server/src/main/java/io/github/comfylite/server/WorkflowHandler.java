@@ -31,20 +31,18 @@ final class WorkflowHandler implements Route.Handler {
     body.put("produces_images", workflow.producesImages());
     List<Map<String, Object>> parameters = new ArrayList<>();
     for (ParameterSpec spec : workflow.parameters()) {
-      parameters.add(describe(spec, state.config));
+      parameters.add(describe(spec, state.limits));
     }
     body.put("parameters", parameters);
     return Response.json(200, body);
   }
 
   /** A parameter as clients should see it: with the server's defaults and limits folded in. */
-  static Map<String, Object> describe(ParameterSpec spec, ServerConfig config) {
+  static Map<String, Object> describe(ParameterSpec spec, GenerateBody.Limits limits) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("name", spec.name());
-    for (Map.Entry<String, String> field : GenerateBody.PARAMETER_FIELDS.entrySet()) {
-      if (field.getValue().equals(spec.name())) {
-        p.put("field", field.getKey());
-      }
+    if (GenerateBody.PARAMETER_FIELDS.containsValue(spec.name())) {
+      p.put("field", GenerateBody.field(spec.name()));
     }
     p.put("type", spec.type().name().toLowerCase(Locale.ROOT));
     p.put("required", spec.required() || spec.name().equals("prompt"));
@@ -56,10 +54,10 @@ final class WorkflowHandler implements Route.Handler {
     }
     Optional<BigDecimal> min = spec.min();
     Optional<BigDecimal> max = spec.max();
-    Optional<Integer> serverMax = serverMax(spec.name(), config);
-    if (serverMax.isPresent()) {
-      BigDecimal floor = BigDecimal.valueOf(spec.name().equals("imageCount") ? 1 : GenerateBody.MIN_IMAGE_SIZE);
-      BigDecimal ceiling = BigDecimal.valueOf(serverMax.get());
+    Optional<GenerateBody.Range> range = limits.range(spec.name());
+    if (range.isPresent()) {
+      BigDecimal floor = BigDecimal.valueOf(range.get().min());
+      BigDecimal ceiling = BigDecimal.valueOf(range.get().max());
       min = Optional.of(min.map(m -> m.max(floor)).orElse(floor));
       max = Optional.of(max.map(m -> m.min(ceiling)).orElse(ceiling));
     }
@@ -73,17 +71,5 @@ final class WorkflowHandler implements Route.Handler {
     }
     spec.description().ifPresent(d -> p.put("description", d));
     return p;
-  }
-
-  private static Optional<Integer> serverMax(String parameter, ServerConfig config) {
-    switch (parameter) {
-      case "imageCount":
-        return Optional.of(config.maxImageCount());
-      case "width":
-      case "height":
-        return Optional.of(config.maxImageSize());
-      default:
-        return Optional.empty();
-    }
   }
 }
