@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.comfylite.ComfyLite;
 import io.github.comfylite.GenerationRequest;
 import io.github.comfylite.PromptHandle;
+import io.github.comfylite.internal.NamedThreadFactory;
 import io.github.comfylite.internal.NoDelaySocketFactory;
 import io.github.comfylite.result.WebhookSender;
 import io.github.comfylite.testkit.FakeComfyUi;
@@ -106,11 +107,7 @@ public final class CoreBenchmark {
 
     Receiver() throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-      server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "comfylite-bench-receiver");
-        t.setDaemon(true);
-        return t;
-      }));
+      server.setExecutor(Executors.newFixedThreadPool(4, new NamedThreadFactory("comfylite-bench-receiver")));
       server.createContext("/hook", exchange -> {
         try (InputStream in = exchange.getRequestBody()) {
           byte[] head = in.readNBytes(512);
@@ -375,11 +372,7 @@ public final class CoreBenchmark {
       }
     });
     // Daemon threads, shut down below: the default factory's non-daemon threads kept the JVM alive after the figure.
-    ExecutorService stubPool = Executors.newFixedThreadPool(2, task -> {
-      Thread thread = new Thread(task, "comfylite-bench-stub");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService stubPool = Executors.newFixedThreadPool(2, new NamedThreadFactory("comfylite-bench-stub"));
     stub.setExecutor(stubPool);
     stub.start();
     try (Receiver receiver = new Receiver();

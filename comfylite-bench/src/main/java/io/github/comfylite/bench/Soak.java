@@ -187,7 +187,8 @@ final class Soak {
 
   private void submit(int index) throws IOException, InterruptedException {
     SplittableRandom random = promptRandom(index);
-    boolean ws = random.nextDouble() < config.wsShare();
+    random.nextDouble(); // the draw that chose websocket[index]: the rest of the stream stays as it was
+    boolean ws = websocket[index];
     int size = 16 + 8 * random.nextInt(3);
     ObjectNode body = MAPPER.createObjectNode();
     body.put("workflow", ws ? "smoke_ws" : "smoke");

@@ -79,7 +79,7 @@ public final class PromptTracker implements AutoCloseable {
   /**
    * The text messages {@link #onEventLoop} acts on. The rest (status, progress_state, feature_flags, custom nodes'
    * types) are dropped before they are parsed: progress_state alone is two messages per node, each with every node so
-   * far.
+   * far. A type {@code onEventLoop} starts to handle must be added here, or it never arrives.
    */
   private static final Set<String> TRACKED_TYPES = Set.of("executing", "progress", "execution_start",
       "execution_cached", "executed", "execution_success", "execution_error", "execution_interrupted");

@@ -236,7 +236,7 @@ public final class ComfyLiteServer implements AutoCloseable {
             .retainFinished(64, 64L << 20)
             .build();
         owned.addFirst(facade);
-        checkWorkflows(cfg, cfg.defaultWorkflowConfigured(), facade.workflows());
+        checkWorkflows(cfg, facade.workflows());
         String comfyAddress = comfyUrl.toString();
 
         ServerState state = new ServerState(cfg, facade, webhooks, comfyAddress);
@@ -317,7 +317,7 @@ public final class ComfyLiteServer implements AutoCloseable {
    * request), a warning when it is the built-in default ({@code starter}) and the directories lack it. Logs which
    * workflows were loaded and which are broken, so that a bad file shows at start-up rather than at the first request.
    */
-  private static void checkWorkflows(ServerConfig config, boolean defaultExplicit, WorkflowManager workflows) {
+  private static void checkWorkflows(ServerConfig config, WorkflowManager workflows) {
     List<String> names = workflows.names();
     Map<String, WorkflowException> problems = workflows.problems();
     LOG.log(Level.INFO, () -> "workflows in " + workflows.templatesDirectory() + ": "
@@ -329,7 +329,7 @@ public final class ComfyLiteServer implements AutoCloseable {
           + (problems.containsKey(config.defaultWorkflow()) ? "cannot be loaded: "
               + problems.get(config.defaultWorkflow()).getMessage() : "does not exist")
           + " (available: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")";
-      if (defaultExplicit) {
+      if (config.defaultWorkflowConfigured()) {
         throw new IllegalArgumentException(message);
       }
       LOG.log(Level.WARNING, () -> message + "; requests must name a workflow");
